@@ -1,0 +1,19 @@
+// Channel names the engine publishes on. The gateway's metrics subscribe; the engine knows nothing of them.
+import { channel } from 'node:diagnostics_channel';
+
+export const channels = {
+  /** { partner, pair, outcome } for every tick offered to the book. */
+  tick: channel('fx:tick'),
+  /** { corridor, tradeable, latencyUs } for every snapshot published (tick arrival to publish). */
+  snapshot: channel('fx:snapshot'),
+  /** { size, durationUs } per pricing batch. */
+  batch: channel('fx:batch'),
+  /** { error } when a pricing worker fails a batch. */
+  workerError: channel('fx:worker-error'),
+  /** { op, outcome, durationUs } for every quote store call. */
+  store: channel('fx:store'),
+  /** { up, error? } when the store's reachability changes. */
+  storeState: channel('fx:store-state'),
+  /** { op: 'lock' | 'redeem', outcome } for every lock and redeem answered. */
+  quote: channel('fx:quote'),
+} as const;

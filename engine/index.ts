@@ -1,0 +1,17 @@
+export { Engine } from './engine.js';
+export type { EngineOptions, CorridorView, RedeemRequest } from './engine.js';
+export { QuoteHub } from './quote-hub.js';
+export type { SnapshotListener } from './quote-hub.js';
+export { MemoryQuoteStore } from './memory-store.js';
+export { RedisQuoteStore } from './redis-store.js';
+export type { RedisStoreOptions } from './redis-store.js';
+export { StoreCode, isQuoteId, newQuoteId, quoteBody } from './quote-store.js';
+export type { QuoteStore, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
+export { keys as redisKeys } from './redis-keys.js';
+export { ERRORS, FxError, fxError, isFxError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { channels } from './diagnostics.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export type { TickOutcome } from './rate-book.js';
+export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, TierPrice } from './types.js';

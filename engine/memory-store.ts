@@ -1,0 +1,93 @@
+// The in-memory quote store: the embedded default when no REDIS_URL is set. Same contract as Redis
+// (one contract suite runs against both); single-process only, and nothing survives a restart.
+import type { Clock } from './clock.js';
+import { canonical } from './money.js';
+import { newQuoteId, quoteBody, StoreCode, storeError, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
+
+interface Rec {
+  terms: string;
+  corridor: string;
+  sendAmount: string;
+  receiveAmount: string;
+  expiresAtMs: number;
+  keepUntilMs: number;
+  redeemed?: { at: string; key: string; body: string };
+}
+
+export class MemoryQuoteStore implements QuoteStore {
+  readonly kind = 'memory';
+  readonly up = true;
+  readonly #quotes = new Map<string, Rec>();
+  readonly #idempotency = new Map<string, { fingerprint: string; body: string; keepUntilMs: number }>();
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(private readonly clock: Clock, private readonly retentionMs: number) {
+    this.#sweep = setInterval(() => this.#purge(), 60_000).unref();
+  }
+
+  newId(idempotencyKey?: string): string {
+    return newQuoteId(idempotencyKey);
+  }
+
+  #live<T extends { keepUntilMs: number }>(map: Map<string, T>, key: string): T | undefined {
+    const rec = map.get(key);
+    if (rec && rec.keepUntilMs <= this.clock.nowMs()) {
+      map.delete(key);
+      return undefined;
+    }
+    return rec;
+  }
+
+  async lock({ terms, expiresAtMs, idempotency }: LockInput): Promise<LockOutcome> {
+    if (idempotency) {
+      const seen = this.#live(this.#idempotency, idempotency.key);
+      if (seen && seen.fingerprint !== idempotency.fingerprint) throw storeError(StoreCode.IDEMPOTENCY_KEY_REUSED, terms.id);
+      if (seen) return { body: seen.body, replayed: true };
+    }
+    const termsJson = JSON.stringify(terms);
+    const keepUntilMs = expiresAtMs + this.retentionMs;
+    this.#quotes.set(terms.id, {
+      terms: termsJson, corridor: terms.corridor, sendAmount: canonical(terms.sendAmount), receiveAmount: canonical(terms.receiveAmount), expiresAtMs, keepUntilMs,
+    });
+    const body = quoteBody(termsJson, 'locked');
+    if (idempotency) this.#idempotency.set(idempotency.key, { fingerprint: idempotency.fingerprint, body, keepUntilMs });
+    return { body, replayed: false };
+  }
+
+  async get(id: string): Promise<string> {
+    const q = this.#live(this.#quotes, id);
+    if (!q) throw storeError(StoreCode.NOT_FOUND, id);
+    if (q.redeemed) return quoteBody(q.terms, 'redeemed', q.redeemed.at);
+    return quoteBody(q.terms, this.clock.nowMs() >= q.expiresAtMs ? 'expired' : 'locked');
+  }
+
+  async redeem(input: RedeemInput): Promise<RedeemOutcome> {
+    // The same checks, in the same order, as redeem-2.lua.
+    const q = this.#live(this.#quotes, input.id);
+    if (!q) throw storeError(StoreCode.NOT_FOUND, input.id);
+    if ((input.corridor && input.corridor !== q.corridor) || (input.sendAmount && input.sendAmount !== q.sendAmount) ||
+      (input.receiveAmount && input.receiveAmount !== q.receiveAmount))
+      throw storeError(StoreCode.AMOUNT_MISMATCH, input.id);
+    if (q.redeemed) {
+      if (q.redeemed.key === input.idempotencyKey) return { body: q.redeemed.body, replayed: true };
+      throw storeError(StoreCode.ALREADY_REDEEMED, input.id);
+    }
+    const now = this.clock.nowMs();
+    if (now >= q.expiresAtMs) throw storeError(StoreCode.EXPIRED, input.id);
+    const at = new Date(now).toISOString();
+    q.redeemed = { at, key: input.idempotencyKey, body: quoteBody(q.terms, 'redeemed', at) };
+    return { body: q.redeemed.body, replayed: false };
+  }
+
+  async ping(): Promise<void> {}
+
+  #purge(): void {
+    const now = this.clock.nowMs();
+    for (const [k, v] of this.#quotes) if (v.keepUntilMs <= now) this.#quotes.delete(k);
+    for (const [k, v] of this.#idempotency) if (v.keepUntilMs <= now) this.#idempotency.delete(k);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweep);
+  }
+}

@@ -1,0 +1,33 @@
+// The piscina pool that prices batches off the main thread.
+import { Piscina } from 'piscina';
+import type { PricingBatch, PricingResult } from './pricing-messages.js';
+
+// From source (tests, tsx) the worker is a .ts file and needs tsx's loader; from dist it is plain JS.
+const fromSource = import.meta.url.endsWith('.ts');
+const workerFile = new URL(fromSource ? './pricing-worker.ts' : './pricing-worker.js', import.meta.url).href;
+
+export class PricingPool {
+  readonly #pool: Piscina<PricingBatch, PricingResult>;
+
+  constructor(workers: number) {
+    this.#pool = new Piscina({
+      filename: workerFile,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: Infinity,
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+    });
+  }
+
+  price(batch: PricingBatch): Promise<PricingResult> {
+    return this.#pool.run(batch);
+  }
+
+  get threads(): number {
+    return this.#pool.threads.length;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

@@ -1,0 +1,50 @@
+// The latest snapshot per corridor, numbered per corridor, handed to whoever streams them.
+import type { Clock } from './clock.js';
+import type { PricedCorridor } from './pricing-messages.js';
+import type { CorridorSnapshot } from './types.js';
+
+export type SnapshotListener = (s: CorridorSnapshot) => void;
+
+export class QuoteHub {
+  readonly #latest = new Map<string, CorridorSnapshot>();
+  readonly #listeners = new Set<SnapshotListener>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Stores a priced corridor; publishes it when what a client sees changed. Returns the snapshot, or undefined if unchanged. */
+  offer(p: PricedCorridor, send: string, receive: string): CorridorSnapshot | undefined {
+    const prev = this.#latest.get(p.corridor);
+    const same = prev !== undefined && prev.tradeable === p.tradeable && prev.mid === p.mid && prev.configVersion === p.configVersion &&
+      prev.tiers.length === p.tiers.length && prev.tiers.every((t, i) => t.rate === p.tiers[i]!.rate);
+    const snapshot: CorridorSnapshot = { ...p, send, receive, seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs() };
+    this.#latest.set(p.corridor, snapshot);
+    if (same) return undefined;
+    for (const fn of this.#listeners) fn(snapshot);
+    return snapshot;
+  }
+
+  /** Snapshots made elsewhere (a pricer, through Redis) keep their seq and ts. */
+  accept(s: CorridorSnapshot): void {
+    const prev = this.#latest.get(s.corridor);
+    if (prev && s.seq <= prev.seq && s.configVersion === prev.configVersion) return;
+    this.#latest.set(s.corridor, s);
+    for (const fn of this.#listeners) fn(s);
+  }
+
+  get(corridor: string): CorridorSnapshot | undefined {
+    return this.#latest.get(corridor);
+  }
+
+  all(): IterableIterator<CorridorSnapshot> {
+    return this.#latest.values();
+  }
+
+  forget(corridor: string): void {
+    this.#latest.delete(corridor);
+  }
+
+  subscribe(fn: SnapshotListener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+}

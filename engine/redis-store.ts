@@ -1,0 +1,136 @@
+// The Redis quote store: three Lua scripts, loaded once and run with EVALSHA (ioredis defineCommand).
+// Commands are bounded by a timeout and never queued while disconnected: in an outage, lock and redeem
+// fail fast with store_unavailable and nothing runs late.
+import { existsSync, readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import { channels } from './diagnostics.js';
+import { fxError, isFxError } from './errors.js';
+import { canonical } from './money.js';
+import { keys } from './redis-keys.js';
+import { newQuoteId, quoteBody, StoreCode, storeError, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
+import type { QuoteStatus } from './types.js';
+
+// Scripts sit beside this file in the source tree; compiled code (dist/engine) reads them from there too.
+const scriptDir = [new URL('./scripts/', import.meta.url), new URL('../../engine/scripts/', import.meta.url)].find((u) => existsSync(u));
+const script = (name: string) => readFileSync(new URL(`${name}.lua`, scriptDir), 'utf8');
+
+type Reply = [number, string?, string?, string?];
+type ScriptCall = (...args: (string | number)[]) => Promise<Reply>;
+interface ScriptedRedis extends Redis {
+  fxLock: ScriptCall;
+  fxRedeem: ScriptCall;
+  fxGet: ScriptCall;
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  retentionMs: number;
+  commandTimeoutMs: number;
+  eventsMaxLen: number;
+  /** Prepended to every key (tests use one per run). */
+  keyPrefix?: string;
+}
+
+export class RedisQuoteStore implements QuoteStore {
+  readonly kind = 'redis';
+  readonly #redis: ScriptedRedis;
+  #up = false;
+
+  constructor(private readonly opts: RedisStoreOptions) {
+    const options: RedisOptions = {
+      commandTimeout: opts.commandTimeoutMs,
+      connectTimeout: Math.max(1_000, opts.commandTimeoutMs * 2),
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      enableAutoPipelining: true,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+      keyPrefix: opts.keyPrefix ?? '',
+    };
+    const redis = new Redis(opts.url, options);
+    redis.defineCommand('fxLock', { numberOfKeys: 3, lua: script('lock-3') });
+    redis.defineCommand('fxRedeem', { numberOfKeys: 2, lua: script('redeem-2') });
+    redis.defineCommand('fxGet', { numberOfKeys: 1, lua: script('get-1') });
+    redis.on('ready', () => this.#setUp(true));
+    redis.on('close', () => this.#setUp(false));
+    redis.on('error', (err: Error) => this.#setUp(false, err.message));
+    this.#redis = redis as ScriptedRedis;
+  }
+
+  get up(): boolean {
+    return this.#up;
+  }
+
+  #setUp(up: boolean, error?: string): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    channels.storeState.publish({ store: 'redis', up, error });
+  }
+
+  /** Waits for the first connection (or the timeout): a start-up helper, not needed for correctness. */
+  async connected(timeoutMs = 3_000): Promise<boolean> {
+    if (this.#up) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#redis.once('ready', () => (clearTimeout(timer), resolve(true)));
+    });
+  }
+
+  newId(idempotencyKey?: string): string {
+    return newQuoteId(idempotencyKey);
+  }
+
+  async #call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      const result = await fn();
+      if (channels.store.hasSubscribers) channels.store.publish({ op, outcome: 'ok', durationUs: (performance.now() - start) * 1000 });
+      return result;
+    } catch (err) {
+      if (channels.store.hasSubscribers) channels.store.publish({ op, outcome: 'error', durationUs: (performance.now() - start) * 1000 });
+      if (isFxError(err)) throw err;
+      throw fxError('store_unavailable', `the quote store did not answer ${op}: ${(err as Error).message}`);
+    }
+  }
+
+  async lock(input: LockInput): Promise<LockOutcome> {
+    const { terms, idempotency } = input;
+    const [code, body] = await this.#call('lock', () =>
+      this.#redis.fxLock(
+        keys.quote(terms.id), keys.lockIdempotency(terms.id, idempotency?.key ?? ''), keys.events(terms.id),
+        terms.id, JSON.stringify(terms), input.expiresAtMs, terms.corridor, canonical(terms.sendAmount), canonical(terms.receiveAmount),
+        this.opts.retentionMs, idempotency?.fingerprint ?? '', this.opts.eventsMaxLen,
+      ));
+    if (code === StoreCode.OK || code === StoreCode.REPLAY) return { body: body!, replayed: code === StoreCode.REPLAY };
+    throw storeError(code as StoreCode, terms.id);
+  }
+
+  async get(id: string): Promise<string> {
+    const [code, terms, status, redeemedAt] = await this.#call('get', () => this.#redis.fxGet(keys.quote(id)));
+    if (code !== StoreCode.OK) throw storeError(code as StoreCode, id);
+    return quoteBody(terms!, status as QuoteStatus, redeemedAt || undefined);
+  }
+
+  async redeem(input: RedeemInput): Promise<RedeemOutcome> {
+    const [code, body] = await this.#call('redeem', () =>
+      this.#redis.fxRedeem(
+        keys.quote(input.id), keys.events(input.id),
+        input.id, input.idempotencyKey, input.corridor ?? '', input.sendAmount ?? '', input.receiveAmount ?? '', this.opts.eventsMaxLen,
+      ));
+    if (code === StoreCode.OK || code === StoreCode.REPLAY) return { body: body!, replayed: code === StoreCode.REPLAY };
+    throw storeError(code as StoreCode, input.id);
+  }
+
+  async ping(): Promise<void> {
+    await this.#call('ping', () => this.#redis.ping());
+  }
+
+  /** The underlying client, for tests and tools that read the event streams. */
+  get client(): Redis {
+    return this.#redis;
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+}

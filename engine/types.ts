@@ -1,0 +1,102 @@
+// Domain types shared by the engine, feeds (ticks) and gateway (views). Money and rates are strings.
+
+/** One partner's bid/ask for one pair (BASE/QUOTE: QUOTE units per 1 BASE). */
+export interface PartnerTick {
+  partner: string;
+  pair: string;
+  bid: string;
+  ask: string;
+  /** Partner's own timestamp, epoch ms. */
+  ts: number;
+  /** Partner's sequence, increasing per partner and pair. */
+  seq: number;
+}
+
+/** A tick as the book holds it, with when it arrived here. */
+export interface BookTick extends PartnerTick {
+  /** Arrival time, epoch microseconds. */
+  receivedAtUs: number;
+}
+
+export interface RouteLeg {
+  partner: string;
+  pair: string;
+  /** This leg's rate in the corridor's direction, fee included. */
+  rate: string;
+  /** How old the tick behind this leg was when priced, ms. */
+  ageMs: number;
+}
+
+export interface TierPrice {
+  tier: number;
+  /** Send amount up to which this tier applies (none on the last tier). */
+  upTo?: string;
+  spreadBps: string;
+  rate: string;
+}
+
+/** The pricing pool's output for one corridor: strings only, so it crosses threads and Redis as is. */
+export interface CorridorSnapshot {
+  corridor: string;
+  send: string;
+  receive: string;
+  tradeable: boolean;
+  /** Why the corridor is not tradeable, when it is not. */
+  reason?: string;
+  /** Best route rate before spread. */
+  routeRate: string | null;
+  mid: string | null;
+  route: RouteLeg[];
+  tiers: TierPrice[];
+  /** Newest arrival among the ticks behind the route, epoch µs. */
+  tickTs: number;
+  /** Oldest arrival among the ticks behind the route, epoch µs: the snapshot is stale when this is. */
+  oldestTickUs: number;
+  configVersion: string;
+  /** Per corridor, increasing with every published snapshot. */
+  seq: number;
+  /** When the engine published it, epoch µs. */
+  ts: number;
+}
+
+export type AmountSide = 'send' | 'receive';
+
+export interface QuoteRequest {
+  corridor: string;
+  side: AmountSide;
+  /** As given by the client, not yet validated. */
+  amount: unknown;
+}
+
+/** A locked quote's firm terms, as the wire shows them (status added by the store). */
+export interface QuoteTerms {
+  id: string;
+  corridor: string;
+  sendCurrency: string;
+  receiveCurrency: string;
+  sendAmount: string;
+  receiveAmount: string;
+  rate: string;
+  fee: string;
+  createdAt: string;
+  expiresAt: string;
+  configVersion: string;
+  route: { partner: string; pair: string; rate: string }[];
+}
+
+export type QuoteStatus = 'locked' | 'redeemed' | 'expired';
+
+export interface IndicativeQuote {
+  corridor: string;
+  sendCurrency: string;
+  receiveCurrency: string;
+  sendAmount: string;
+  receiveAmount: string;
+  rate: string;
+  mid: string;
+  spreadBps: string;
+  tier: number;
+  fee: string;
+  configVersion: string;
+  tickTs: number;
+}

@@ -1,0 +1,98 @@
+// Synthetic partners: a seeded, mean-reverting random walk around configured mids. The same seed gives the
+// same ticks in the same order per partner and pair, so runs are reproducible.
+import { FeedAdapter, type FeedClock, type TickSink } from './adapter.js';
+import { fromScaled, toScaled } from './fixed-point.js';
+
+export interface SyntheticPartnerOptions {
+  offsetBps: string;
+  halfSpreadBps: string;
+  noiseBps: string;
+  pairs: string[];
+}
+
+export interface SyntheticOptions {
+  seed: number;
+  ticksPerSecond: number;
+  mids: Record<string, string>;
+}
+
+const PLACES = 8; // rates are made with 8 decimals, then cut to 6 on the wire
+const WIRE_PLACES = 6;
+const TENTH_BPS = 100_000n; // 1 = 0.1 bps
+
+/** mulberry32: a small, fast, seedable PRNG. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hashSeed(...parts: (string | number)[]): number {
+  let h = 2166136261;
+  for (const ch of parts.join('|')) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+interface PairState {
+  pair: string;
+  mid: bigint;
+  /** Current deviation from the mid, in 0.1 bps. */
+  walk: bigint;
+  seq: number;
+  random: () => number;
+}
+
+export class SyntheticFeed extends FeedAdapter {
+  readonly #pairs: PairState[];
+  readonly #offset: bigint;
+  readonly #half: bigint;
+  readonly #noise: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(partner: string, opts: SyntheticOptions, p: SyntheticPartnerOptions, sink: TickSink, clock: FeedClock) {
+    super(partner, sink, clock);
+    this.#offset = toScaled(p.offsetBps, 1);
+    this.#half = toScaled(p.halfSpreadBps, 1);
+    this.#noise = Number(toScaled(p.noiseBps, 1)); // a step size in 0.1 bps, not a rate
+    this.#pairs = p.pairs.map((pair) => ({
+      pair, mid: toScaled(opts.mids[pair]!, PLACES), walk: 0n, seq: 0, random: prng(hashSeed(opts.seed, partner, pair)),
+    }));
+    this.tickIntervalMs = 1000 / opts.ticksPerSecond;
+  }
+
+  readonly tickIntervalMs: number;
+
+  /** The next tick for one pair: step the walk, then price bid and ask around the partner's mid. */
+  next(s: PairState): { bid: string; ask: string } {
+    const step = BigInt(Math.round((s.random() * 2 - 1) * this.#noise));
+    s.walk = s.walk - s.walk / 50n + step; // mean reversion keeps the walk near the configured mid
+    const at = (tenthsBps: bigint) => (s.mid * (TENTH_BPS + this.#offset + s.walk + tenthsBps)) / TENTH_BPS;
+    const scale = 10n ** BigInt(PLACES - WIRE_PLACES);
+    const bid = at(-this.#half) / scale; // rounded down
+    const ask = (at(this.#half) + scale - 1n) / scale; // rounded up: the spread never shrinks by rounding
+    return { bid: fromScaled(bid, WIRE_PLACES), ask: fromScaled(ask, WIRE_PLACES) };
+  }
+
+  /** Emits one round: a tick for every pair of this partner. */
+  emitRound(): void {
+    const ts = this.clock.nowMs();
+    for (const s of this.#pairs) {
+      const { bid, ask } = this.next(s);
+      this.sink({ partner: this.partner, pair: s.pair, bid, ask, ts, seq: ++s.seq });
+    }
+  }
+
+  protected connect(): void {
+    this.emitRound();
+    this.#timer = setInterval(() => this.emitRound(), this.tickIntervalMs);
+  }
+
+  protected disconnect(): void {
+    clearInterval(this.#timer);
+  }
+}

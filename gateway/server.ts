@@ -1,0 +1,132 @@
+// The uWS app: REST /v1, the stream, health and metrics. The wire contract is docs/api.md (from DESIGN.md).
+import type { Config } from '../config/index.js';
+import { fxError, type Engine } from '../engine/index.js';
+import { bearer, type ApiKeys } from './auth.js';
+import { handler, json, objectBody, problem, send, type Incoming, type Reply, type RouteOptions } from './http.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { amountOf, idempotencyKey } from './requests.js';
+import { Stream } from './stream.js';
+import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
+
+export interface GatewayDeps {
+  engine: Engine;
+  keys: () => ApiKeys;
+  config: () => Config;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const bodyReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, body, headers });
+
+export class Gateway {
+  readonly app: TemplatedApp;
+  readonly stream: Stream;
+  /** Requests and stream locks being answered now; shutdown waits for them. */
+  readonly inFlight = { count: 0 };
+  #listenSocket: us_listen_socket | undefined;
+  #accepting = true;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.app = uws.App();
+    this.stream = new Stream(this.app, { ...deps, inFlight: this.inFlight });
+    this.#routes();
+  }
+
+  #route(method: 'get' | 'post', pattern: string, opts: RouteOptions, fn: (req: Incoming) => Promise<Reply> | Reply): void {
+    const h = handler(opts, fn, {
+      inFlight: this.inFlight,
+      onInternalError: (err, url) => this.deps.logger.error({ err, url: url }, 'request failed'),
+    });
+    this.app[method](pattern, (res, req) => {
+      if (!this.#accepting) return send(res, problem(fxError('shutting_down', 'the server is shutting down; retry on another instance')));
+      h(res, req);
+    });
+  }
+
+  #routes(): void {
+    const { engine, keys, metrics } = this.deps;
+    const maxBodyBytes = this.deps.config().server.maxPayloadBytes;
+    const auth = (req: Incoming, ...scopes: Parameters<ApiKeys['authorize']>[1][]) => keys().authorize(bearer(req.authorization), ...scopes);
+
+    this.#route('get', '/v1/corridors', {}, (req) => {
+      auth(req, 'stream');
+      return json(200, { corridors: engine.corridors() });
+    });
+
+    this.#route('get', '/v1/corridors/:id/quote', { params: 1 }, (req) => {
+      auth(req, 'stream');
+      const query = Object.fromEntries(new URLSearchParams(req.query));
+      const { side, amount } = amountOf(objectBody(query, ['sendAmount', 'receiveAmount']));
+      return json(200, engine.indicative(req.params[0], side, amount));
+    });
+
+    this.#route('post', '/v1/quotes', { maxBodyBytes }, async (req) => {
+      const principal = auth(req, 'lock');
+      const key = idempotencyKey(req.idempotencyKey, false);
+      const body = objectBody(req.body, ['corridor', 'sendAmount', 'receiveAmount']);
+      const { side, amount } = amountOf(body);
+      const { body: quote, replayed } = await engine.lock({ corridor: body.corridor, side, amount }, { principal: principal.name, idempotencyKey: key });
+      return bodyReply(201, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
+    });
+
+    this.#route('get', '/v1/quotes/:id', { params: 1 }, async (req) => {
+      auth(req, 'lock', 'redeem');
+      return bodyReply(200, await engine.getQuote(req.params[0]!));
+    });
+
+    this.#route('post', '/v1/quotes/:id/redeem', { params: 1, maxBodyBytes }, async (req) => {
+      auth(req, 'redeem');
+      const key = idempotencyKey(req.idempotencyKey, true)!;
+      const body = objectBody(req.body, ['sendAmount', 'receiveAmount', 'corridor']);
+      const { body: quote, replayed } = await engine.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
+      return bodyReply(200, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
+    });
+
+    this.#route('get', '/healthz', {}, () => json(200, { status: 'ok' }));
+
+    this.#route('get', '/readyz', {}, () => {
+      const checks = {
+        config: engine.config.version,
+        store: engine.store.up ? 'up' : 'down',
+        tradeableCorridors: engine.corridors().filter((c) => c.tradeable).length,
+      };
+      const ready = this.#accepting && engine.store.up && checks.tradeableCorridors > 0;
+      return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...checks });
+    });
+
+    this.#route('get', '/metrics', {}, async () => ({
+      status: 200, body: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType },
+    }));
+
+    this.app.any('/*', (res, req) => {
+      const method = req.getMethod();
+      const known = /^\/(v1\/(corridors(\/[^/]+\/quote)?|quotes(\/[^/]+(\/redeem)?)?)|healthz|readyz|metrics)$/.test(req.getUrl());
+      send(res, problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${req.getUrl()}`)));
+    });
+  }
+
+  listen(port: number, host = '0.0.0.0'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.#listenSocket = socket;
+        resolve(uws.us_socket_local_port(socket as never));
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight locks and redeems finish (bounded), then closes every socket. */
+  async close(graceMs = 5_000): Promise<void> {
+    this.#accepting = false;
+    if (this.#listenSocket) uws.us_listen_socket_close(this.#listenSocket);
+    this.#listenSocket = undefined;
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.stream.close();
+    // Let the 1001 close frames flush before the app tears the sockets down.
+    await new Promise((r) => setTimeout(r, 20));
+    // close() exists on the native app but is missing from the package's typings.
+    (this.app as TemplatedApp & { close(): void }).close();
+  }
+}
