@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parse, stringify } from 'yaml';
+import { defaultConfigPath } from '../../config/index.js';
+import { start, type Running } from '../../gateway/index.js';
+import { REDIS_URL, testPrefix } from './redis.js';
+
+export type StoreKind = 'memory' | 'redis';
+
+/** The shipped config, changed by `edit`, written to a temp file (so a test can edit it under a running engine). */
+export function writeConfig(edit: (doc: any) => void = () => {}): string {
+  const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+  edit(doc);
+  const path = join(mkdtempSync(join(tmpdir(), 'fx-config-')), 'config.yaml');
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+export interface TestServer extends Running {
+  base: string;
+  ws: string;
+  configPath: string;
+  keyPrefix: string;
+}
+
+export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string }): Promise<TestServer> {
+  const configPath = opts.configPath ?? writeConfig(opts.edit);
+  const keyPrefix = testPrefix();
+  const running = await start({
+    configPath, port: 0, host: '127.0.0.1', role: 'all', logLevel: 'silent', production: false,
+    redisUrl: opts.store === 'redis' ? REDIS_URL : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+  return { ...running, base: `http://127.0.0.1:${running.port}`, ws: `ws://127.0.0.1:${running.port}/v1/stream`, configPath, keyPrefix };
+}
+
+export const CLIENT = 'demo-client-key';
+export const TRANSFER = 'demo-transfer-key';
+export const DESK = 'demo-desk-key';
+
+export async function http(base: string, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Waits until `check` returns a value (not undefined), polling. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
