@@ -131,6 +131,7 @@ function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     port,
     host: env.HOST,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',

@@ -25,12 +25,12 @@ export interface TestServer extends Running {
   keyPrefix: string;
 }
 
-export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string }): Promise<TestServer> {
+export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string; redisUrl?: string }): Promise<TestServer> {
   const configPath = opts.configPath ?? writeConfig(opts.edit);
   const keyPrefix = testPrefix();
   const running = await start({
     configPath, port: 0, host: '127.0.0.1', role: 'all', logLevel: 'silent', production: false,
-    redisUrl: opts.store === 'redis' ? REDIS_URL : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
+    redisUrl: opts.store === 'redis' ? (opts.redisUrl ?? REDIS_URL) : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   return { ...running, base: `http://127.0.0.1:${running.port}`, ws: `ws://127.0.0.1:${running.port}/v1/stream`, configPath, keyPrefix };
