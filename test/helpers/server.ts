@@ -12,6 +12,8 @@ export type StoreKind = 'memory' | 'redis';
 /** The shipped config, changed by `edit`, written to a temp file (so a test can edit it under a running engine). */
 export function writeConfig(edit: (doc: any) => void = () => {}): string {
   const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+  // Tests drive bursts far past a real client's rate; the tests of limits set their own.
+  doc.limits = { lockPerSecond: 100_000, lockBurst: 100_000, redeemPerSecond: 100_000, redeemBurst: 100_000 };
   edit(doc);
   const path = join(mkdtempSync(join(tmpdir(), 'fx-config-')), 'config.yaml');
   writeFileSync(path, stringify(doc));
