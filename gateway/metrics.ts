@@ -22,6 +22,7 @@ export class Metrics {
   readonly wsSubscriptions = new Gauge({ name: 'fx_ws_subscriptions', help: 'Corridor subscriptions held by open sockets', registers: [this.registry] });
   readonly wsPublish = new Histogram({ name: 'fx_ws_publish_seconds', help: 'Fan-out of one snapshot to its topics (serialise once, publish per topic)', buckets: [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'fx_rate_limited_total', help: 'Requests refused by a per-key limit', labelNames: ['limit'], registers: [this.registry] });
+  readonly framesConflated = new Counter({ name: 'fx_ws_frames_conflated_total', help: 'Snapshots replaced by a newer one before their paced publish (streamMinIntervalMs)', registers: [this.registry] });
   readonly framesPublished = new Counter({ name: 'fx_ws_frames_published_total', help: 'Quote frames published to a topic (one per topic, not per client)', registers: [this.registry] });
   readonly configReloadFailures = new Counter({ name: 'fx_config_reload_failures_total', help: 'Config reloads refused (the last good config stayed in force)', registers: [this.registry] });
   readonly configInfo = new Gauge({ name: 'fx_config_info', help: 'The config version in force', labelNames: ['version'], registers: [this.registry] });

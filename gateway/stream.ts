@@ -17,8 +17,8 @@ interface Client {
   principal: Principal;
   /** corridor -> subscribed topic */
   topics: Map<string, string>;
-  /** quotes this socket locked and still waits to hear about: id -> expiry timer */
-  locks: Map<string, { reqId: string; timer: NodeJS.Timeout }>;
+  /** quotes this socket locked and still waits to hear about: id -> expiry timer (made on first lock: most sockets never lock) */
+  locks?: Map<string, { reqId: string; timer: NodeJS.Timeout }>;
   closing?: boolean;
 }
 
@@ -37,7 +37,7 @@ export function quoteFrame(s: CorridorSnapshot, tier: number): string {
 }
 
 const errorFrame = (err: FxError, reqId?: unknown) =>
-  JSON.stringify({ type: 'error', code: err.code, detail: err.detail, ...(typeof reqId === 'string' ? { reqId } : {}) });
+  JSON.stringify({ type: 'error', code: err.code, detail: err.detail, ...err.extra, ...(typeof reqId === 'string' ? { reqId } : {}) });
 
 export interface StreamDeps {
   engine: Engine;
@@ -85,7 +85,7 @@ export class Stream {
           send(res, problem(err as FxError));
           return;
         }
-        res.upgrade<Client>({ principal, topics: new Map(), locks: new Map() }, secKey, protocol, extensions, context);
+        res.upgrade<Client>({ principal, topics: new Map() }, secKey, protocol, extensions, context);
       },
       open: (ws) => {
         const { principal } = ws.getUserData();
@@ -100,7 +100,7 @@ export class Stream {
         this.#sockets.delete(ws);
         this.#connections.set(client.principal.name, (this.#connections.get(client.principal.name) ?? 1) - 1);
         this.#countSubscriptions(client.principal, -client.topics.size);
-        for (const { timer } of client.locks.values()) clearTimeout(timer);
+        for (const { timer } of client.locks?.values() ?? []) clearTimeout(timer);
         deps.metrics.wsClients.dec();
       },
     });
@@ -121,6 +121,7 @@ export class Stream {
       p.at = now;
       return this.#publish(s);
     }
+    if (p.pending) this.deps.metrics.framesConflated.inc();
     p.pending = s;
     p.timer ??= setTimeout(() => {
       p.timer = undefined;
@@ -272,26 +273,26 @@ export class Stream {
     const timer = setTimeout(() => {
       void this.deps.engine.getQuote(id).then(
         (current) => {
-          if (!this.#sockets.has(ws) || !client.locks.delete(id)) return;
+          if (!this.#sockets.has(ws) || !client.locks?.delete(id)) return;
           const q = JSON.parse(current) as { status: string; redeemedAt?: string };
           if (q.status === 'expired') ws.send(JSON.stringify({ type: 'quote_expired', reqId, id, expiresAt }));
           else if (q.status === 'redeemed') ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt: q.redeemedAt }));
         },
-        () => client.locks.delete(id), // store unreachable: nothing sure to say
+        () => client.locks?.delete(id), // store unreachable: nothing sure to say
       );
     }, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50);
     timer.unref();
-    client.locks.set(id, { reqId, timer });
+    (client.locks ??= new Map()).set(id, { reqId, timer });
   }
 
   #redeemed(id: string, body: string): void {
     // Few sockets hold locks at once; a linear scan beats keeping a second index in step.
     for (const ws of this.#sockets) {
       const client = ws.getUserData();
-      const lock = client.locks.get(id);
+      const lock = client.locks?.get(id);
       if (!lock) continue;
       clearTimeout(lock.timer);
-      client.locks.delete(id);
+      client.locks!.delete(id);
       const { redeemedAt } = JSON.parse(body) as { redeemedAt: string };
       ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
     }
