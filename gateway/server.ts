@@ -1,23 +1,12 @@
 // The uWS app: REST /v1, the stream, health and metrics. The wire contract is docs/api.md (from DESIGN.md).
-import type { Config } from '../config/index.js';
-import { fxError, type Engine } from '../engine/index.js';
+import { fxError } from '../engine/index.js';
 import { bearer, type ApiKeys } from './auth.js';
 import { handler, json, objectBody, problem, send, type Incoming, type Reply, type RouteOptions } from './http.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
 import { amountOf, idempotencyKey } from './requests.js';
-import type { RateLimits } from './rate-limit.js';
+import type { GatewayDeps } from './deps.js';
 import { Stream } from './stream.js';
 import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
 
-export interface GatewayDeps {
-  engine: Engine;
-  keys: () => ApiKeys;
-  limits: RateLimits;
-  config: () => Config;
-  metrics: Metrics;
-  logger: Logger;
-}
 
 const bodyReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, body, headers });
 

@@ -2,14 +2,11 @@
 // serialised once. Conflation is at the source: the hub holds only the latest snapshot per corridor, and
 // with streamMinIntervalMs a corridor publishes at most once per interval (the latest wins). Each socket's
 // queue is bounded: past wsMaxBackpressureBytes it is closed with 4008, so it never slows anyone else.
-import type { Config } from '../config/index.js';
-import { fxError, isFxError, type CorridorSnapshot, type Engine, type FxError } from '../engine/index.js';
-import type { ApiKeys, Principal } from './auth.js';
+import { fxError, isFxError, type CorridorSnapshot, type FxError } from '../engine/index.js';
+import type { Principal } from './auth.js';
 import { bearer } from './auth.js';
 import { problem, queryParam, send } from './http.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { RateLimits } from './rate-limit.js';
+import type { GatewayDeps } from './deps.js';
 import { amountOf } from './requests.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
 
@@ -39,13 +36,7 @@ export function quoteFrame(s: CorridorSnapshot, tier: number): string {
 const errorFrame = (err: FxError, reqId?: unknown) =>
   JSON.stringify({ type: 'error', code: err.code, detail: err.detail, ...err.extra, ...(typeof reqId === 'string' ? { reqId } : {}) });
 
-export interface StreamDeps {
-  engine: Engine;
-  keys: () => ApiKeys;
-  limits: RateLimits;
-  config: () => Config;
-  metrics: Metrics;
-  logger: Logger;
+export interface StreamDeps extends GatewayDeps {
   inFlight: { count: number };
 }
 
