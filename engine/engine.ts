@@ -90,11 +90,9 @@ export class Engine {
     this.hub = new QuoteHub(this.#clock);
     this.#book = new RateBook({ maxFutureSkewMs: 2_000, maxTickAgeMs: 60_000 });
     this.applyConfig(opts.config);
-    if (opts.pricing !== false) {
-      this.#pool = new PricingPool(opts.config.config.pricing.workers);
-      this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
-      this.#sweep.unref();
-    }
+    if (opts.pricing !== false) this.#pool = new PricingPool(opts.config.config.pricing.workers);
+    this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
+    this.#sweep.unref();
   }
 
   get config(): LoadedConfig {
@@ -177,13 +175,20 @@ export class Engine {
     }
   }
 
-  /** Legs age while no ticks arrive: re-price corridors whose oldest leg is about to pass its bound. */
+  /**
+   * Legs age while no ticks arrive. A pricer re-prices corridors whose oldest leg is about to pass its bound
+   * (another route may take over); a gateway without pricing, hearing nothing from its pricer, marks them
+   * not tradeable itself, so its clients never see a dead price as live.
+   */
   #sweepStale(): void {
     const nowUs = this.#clock.nowUs();
     const sweepUs = this.#loaded.config.pricing.staleSweepMs * 1000;
-    for (const s of this.hub.all()) {
+    for (const s of [...this.hub.all()]) {
       const c = this.#loaded.config.corridors[s.corridor];
-      if (c && s.tradeable && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
+      if (!c || !s.tradeable) continue;
+      if (this.#pool && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
+      else if (!this.#pool && nowUs - s.oldestTickUs > c.maxStalenessMs * 1000)
+        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', routeRate: null, mid: null, route: [], tiers: [], ts: nowUs });
     }
   }
 

@@ -1,6 +1,7 @@
 export { Engine } from './engine.js';
 export type { EngineOptions, CorridorView, RedeemRequest } from './engine.js';
 export { QuoteHub } from './quote-hub.js';
+export { SnapshotBus } from './snapshot-bus.js';
 export type { SnapshotListener } from './quote-hub.js';
 export { MemoryQuoteStore } from './memory-store.js';
 export { RedisQuoteStore } from './redis-store.js';

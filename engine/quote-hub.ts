@@ -23,12 +23,16 @@ export class QuoteHub {
     return snapshot;
   }
 
-  /** Snapshots made elsewhere (a pricer, through Redis) keep their seq and ts. */
+  /**
+   * A snapshot made elsewhere (a pricer, through Redis) keeps its ts but is numbered here, so seq increases
+   * per corridor for this process's clients even across a pricer restart. An older one than held is dropped.
+   */
   accept(s: CorridorSnapshot): void {
     const prev = this.#latest.get(s.corridor);
-    if (prev && s.seq <= prev.seq && s.configVersion === prev.configVersion) return;
-    this.#latest.set(s.corridor, s);
-    for (const fn of this.#listeners) fn(s);
+    if (prev && s.ts <= prev.ts) return;
+    const local = { ...s, seq: (prev?.seq ?? 0) + 1 };
+    this.#latest.set(s.corridor, local);
+    for (const fn of this.#listeners) fn(local);
   }
 
   get(corridor: string): CorridorSnapshot | undefined {

@@ -2,7 +2,7 @@
 // The only module that reads process.env.
 import { pathToFileURL } from 'node:url';
 import { ConfigWatcher, defaultConfigPath, loadConfig, type Config, type LoadedConfig } from '../config/index.js';
-import { channels, Engine, MemoryQuoteStore, RedisQuoteStore, systemClock, type QuoteStore } from '../engine/index.js';
+import { channels, Engine, MemoryQuoteStore, RedisQuoteStore, SnapshotBus, systemClock, type QuoteStore } from '../engine/index.js';
 import { SyntheticFeed, type FeedAdapter } from '../feeds/index.js';
 import { ApiKeys } from './auth.js';
 import { createLogger, type Logger } from './logger.js';
@@ -49,8 +49,9 @@ export async function start(settings: Settings): Promise<Running> {
   const logger = settings.logger ?? createLogger(settings.logLevel);
   const binding = nativeBinding();
   assertNative();
-  if (settings.role !== 'all')
-    throw new Error(`FX_ROLE=${settings.role} is not available yet: run FX_ROLE=all (pricer and gateway in one process)`);
+  if (settings.role !== 'all' && !settings.redisUrl)
+    throw new Error(`FX_ROLE=${settings.role} needs REDIS_URL: pricers and gateways meet in Redis (snapshots and quotes)`);
+  const pricing = settings.role !== 'gateway';
 
   const initial = loadConfig(settings.configPath);
   const { config } = initial;
@@ -72,7 +73,11 @@ export async function start(settings: Settings): Promise<Running> {
   if (store instanceof RedisQuoteStore && !(await store.connected()))
     logger.error({ redisUrl: settings.redisUrl }, 'Redis is not reachable yet; serving unready until it is');
 
-  const engine = new Engine({ config: initial, store });
+  const engine = new Engine({ config: initial, store, pricing });
+  // Pricer -> gateways: snapshots over Redis pub/sub (FX_ROLE=all keeps them in process).
+  const bus = settings.role === 'all' ? undefined : new SnapshotBus(settings.redisUrl!, settings.redisKeyPrefix);
+  if (settings.role === 'pricer') engine.hub.subscribe((s) => bus!.publish(s));
+  if (settings.role === 'gateway') bus!.subscribe((s) => engine.hub.accept(s));
   let keys = new ApiKeys(config.apiKeys, { production: settings.production, limits: config.limits });
   const metrics = new Metrics(engine);
   const limits = new RateLimits((op) => metrics.rateLimited.inc({ limit: op }));
@@ -94,10 +99,10 @@ export async function start(settings: Settings): Promise<Running> {
     },
   }).start();
 
-  const gateway = new Gateway({ engine, keys: () => keys, limits, config: () => watcher.current.config, metrics, logger });
+  const gateway = new Gateway({ engine, keys: () => keys, limits, config: () => watcher.current.config, metrics, logger }, settings.role !== 'pricer');
   const port = await gateway.listen(settings.port ?? config.server.port, settings.host);
 
-  const feeds = settings.feeds === false ? [] : syntheticFeeds(config, (t) => engine.ingest(t));
+  const feeds = settings.feeds === false || !pricing ? [] : syntheticFeeds(config, (t) => engine.ingest(t));
   for (const f of feeds) f.start();
 
   logger.info({
@@ -113,6 +118,7 @@ export async function start(settings: Settings): Promise<Running> {
       watcher.stop();
       await gateway.close(watcher.current.config.server.shutdownGraceMs);
       await engine.close();
+      bus?.close();
       await store.close();
       metrics.close();
       unsubscribe(channels.storeState.name as string, onStoreState);

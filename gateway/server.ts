@@ -12,16 +12,21 @@ const bodyReply = (status: number, body: string, headers?: Record<string, string
 
 export class Gateway {
   readonly app: TemplatedApp;
-  readonly stream: Stream;
+  /** The WS stream (absent on a pricer). */
+  readonly stream: Stream | undefined;
   /** Requests and stream locks being answered now; shutdown waits for them. */
   readonly inFlight = { count: 0 };
   #listenSocket: us_listen_socket | undefined;
   #accepting = true;
 
-  constructor(private readonly deps: GatewayDeps) {
+  /** With clientApi false (FX_ROLE=pricer) only health, readiness and metrics are served. */
+  constructor(private readonly deps: GatewayDeps, clientApi = true) {
     this.app = uws.App();
-    this.stream = new Stream(this.app, { ...deps, inFlight: this.inFlight });
-    this.#routes();
+    if (clientApi) {
+      this.stream = new Stream(this.app, { ...deps, inFlight: this.inFlight });
+      this.#clientRoutes();
+    }
+    this.#opsRoutes(clientApi);
   }
 
   #route(method: 'get' | 'post', pattern: string, opts: RouteOptions, fn: (req: Incoming) => Promise<Reply> | Reply): void {
@@ -35,8 +40,8 @@ export class Gateway {
     });
   }
 
-  #routes(): void {
-    const { engine, keys, metrics } = this.deps;
+  #clientRoutes(): void {
+    const { engine, keys } = this.deps;
     const maxBodyBytes = this.deps.config().server.maxPayloadBytes;
     const auth = (req: Incoming, ...scopes: Parameters<ApiKeys['authorize']>[1][]) => keys().authorize(bearer(req.authorization), ...scopes);
 
@@ -75,6 +80,10 @@ export class Gateway {
       return bodyReply(200, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
     });
 
+  }
+
+  #opsRoutes(clientApi: boolean): void {
+    const { engine, metrics } = this.deps;
     this.#route('get', '/healthz', {}, () => json(200, { status: 'ok' }));
 
     this.#route('get', '/readyz', {}, () => {
@@ -93,8 +102,10 @@ export class Gateway {
 
     this.app.any('/*', (res, req) => {
       const method = req.getMethod();
-      const known = /^\/(v1\/(corridors(\/[^/]+\/quote)?|quotes(\/[^/]+(\/redeem)?)?)|healthz|readyz|metrics)$/.test(req.getUrl());
-      send(res, problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${req.getUrl()}`)));
+      const url = req.getUrl();
+      const known = /^\/(healthz|readyz|metrics)$/.test(url) ||
+        (clientApi && /^\/v1\/(corridors(\/[^/]+\/quote)?|quotes(\/[^/]+(\/redeem)?)?|stream)$/.test(url));
+      send(res, problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${url}`)));
     });
   }
 
@@ -115,7 +126,7 @@ export class Gateway {
     this.#listenSocket = undefined;
     const deadline = Date.now() + graceMs;
     while (this.inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    this.stream.close();
+    this.stream?.close();
     // Let the 1001 close frames flush before the app tears the sockets down.
     await new Promise((r) => setTimeout(r, 20));
     // close() exists on the native app but is missing from the package's typings.

@@ -73,14 +73,14 @@ describe('the quote stream', () => {
       if (f.type === 'quote') latenciesMs.push(Date.now() - f.ts / 1000);
     });
     const pad = '9'.repeat(200); // fat rates fill the slow socket's buffers sooner
-    for (let round = 0; round < 2_000 && server.gateway.stream.slowConsumerCloses === 0; round++) {
+    for (let round = 0; round < 2_000 && server.gateway.stream!.slowConsumerCloses === 0; round++) {
       for (let i = 0; i < 30; i++) for (const c of ['USD-MXN', 'USD-JPY', 'GBP-EUR']) server.engine.hub.accept(snapshot(c, `19.${pad}${i}`));
       const p = snapshot('KWD-INR', `274.${round}`);
       probeSeqs.push(p.seq);
       server.engine.hub.accept(p);
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(server.gateway.stream.slowConsumerCloses).toBe(1);
+    expect(server.gateway.stream!.slowConsumerCloses).toBe(1);
     (slow.socket as any)._socket.resume();
     await eventually(() => slow.closed, 10_000);
     expect(slow.closed?.code).toBe(4008);

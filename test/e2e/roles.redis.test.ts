@@ -1,0 +1,70 @@
+// FX_ROLE=pricer and FX_ROLE=gateway as separate processes on one Redis: the gateway streams and locks from
+// the pricer's snapshots, and stops calling a corridor tradeable when the pricer goes quiet.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { spawnEngine, type EngineProcess } from '../helpers/process.js';
+import { dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
+import { CLIENT, eventually, http, TRANSFER, writeConfig } from '../helpers/server.js';
+import { StreamClient } from '../helpers/ws-client.js';
+
+describe('a pricer and a gateway in separate processes', () => {
+  const prefix = testPrefix();
+  let redis: Redis;
+  let pricer: EngineProcess;
+  let gateway: EngineProcess;
+
+  beforeAll(async () => {
+    redis = await requireRedis();
+    const config = writeConfig((c) => {
+      c.synthetic.ticksPerSecond = 10;
+      for (const corridor of Object.values<any>(c.corridors)) corridor.maxStalenessMs = 1_000;
+    });
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, FX_CONFIG: config };
+    pricer = await spawnEngine({ ...env, FX_ROLE: 'pricer' });
+    gateway = await spawnEngine({ ...env, FX_ROLE: 'gateway' });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of [pricer, gateway]) p?.child.kill('SIGTERM');
+    await Promise.all([pricer?.exited, gateway?.exited]);
+    await dropPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('serves only health and metrics on the pricer', async () => {
+    expect((await http(pricer.base, 'GET', '/readyz')).status).toBe(200);
+    expect((await http(pricer.base, 'GET', '/v1/corridors', { key: CLIENT })).status).toBe(404);
+  });
+
+  it('streams, locks and redeems on the gateway from the pricer\'s prices', async () => {
+    const stream = await StreamClient.open(gateway.base.replace('http', 'ws') + '/v1/stream', { authorization: `Bearer ${CLIENT}` });
+    stream.send({ op: 'subscribe', corridors: ['AED-INR'] });
+    const quotes = await eventually(() => {
+      const q = stream.frames.filter((f) => f.type === 'quote' && f.tradeable);
+      return q.length >= 3 ? q : undefined;
+    });
+    for (let i = 1; i < quotes.length; i++) expect(quotes[i].seq).toBeGreaterThan(quotes[i - 1].seq);
+    const lock = await http(gateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'AED-INR', sendAmount: '3000.00' } });
+    expect(lock.status).toBe(201);
+    expect(lock.json.route.map((l: any) => l.pair)).toHaveLength(2); // AED -> USD -> INR
+    const redeem = await http(gateway.base, 'POST', `/v1/quotes/${lock.json.id}/redeem`, {
+      key: TRANSFER, body: { sendAmount: '3000.00' }, headers: { 'idempotency-key': 'k' },
+    });
+    expect(redeem.status).toBe(200);
+    stream.close();
+  });
+
+  it('marks corridors not tradeable and refuses locks once the pricer is gone', async () => {
+    const stream = await StreamClient.open(gateway.base.replace('http', 'ws') + '/v1/stream', { authorization: `Bearer ${CLIENT}` });
+    stream.send({ op: 'subscribe', corridors: ['USD-INR'] });
+    await stream.next((f) => f.type === 'quote' && f.tradeable);
+    pricer.child.kill('SIGKILL');
+    const down = await stream.next((f) => f.type === 'quote' && !f.tradeable, 5_000);
+    expect(down).toMatchObject({ corridor: 'USD-INR', rate: null });
+    const lock = await http(gateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
+    expect(lock.status).toBe(503);
+    expect(lock.json.code).toBe('corridor_unavailable');
+    expect((await http(gateway.base, 'GET', '/readyz')).status).toBe(503);
+    stream.close();
+  });
+});
