@@ -27,12 +27,13 @@ export class QuoteHub {
    * A snapshot made elsewhere (a pricer, through Redis) keeps its ts but is numbered here, so seq increases
    * per corridor for this process's clients even across a pricer restart. An older one than held is dropped.
    */
-  accept(s: CorridorSnapshot): void {
+  accept(s: CorridorSnapshot): CorridorSnapshot | undefined {
     const prev = this.#latest.get(s.corridor);
-    if (prev && s.ts <= prev.ts) return;
+    if (prev && s.ts <= prev.ts) return undefined;
     const local = { ...s, seq: (prev?.seq ?? 0) + 1 };
     this.#latest.set(s.corridor, local);
     for (const fn of this.#listeners) fn(local);
+    return local;
   }
 
   get(corridor: string): CorridorSnapshot | undefined {

@@ -9,15 +9,15 @@ const auth = { authorization: `Bearer ${CLIENT}` };
 
 describe('the quote stream', () => {
   let server: TestServer;
-  let seq = 10_000;
+  let lastTs = 0;
 
-  /** A snapshot as a pricer would publish it, for driving the stream directly. */
+  /** A snapshot as a pricer would publish it (the hub numbers it), for driving the stream directly. */
   const snapshot = (corridor: string, rate: string): CorridorSnapshot => {
-    const now = Date.now() * 1000;
+    const now = (lastTs = Math.max(Date.now() * 1000, lastTs + 1));
     return {
       corridor, send: corridor.slice(0, 3), receive: corridor.slice(4), tradeable: true, routeRate: rate, mid: rate,
       route: [], tiers: [{ tier: 0, spreadBps: '60', rate }, { tier: 1, spreadBps: '40', rate }, { tier: 2, spreadBps: '25', rate }],
-      tickTs: now, oldestTickUs: now, configVersion: server.config().version, seq: ++seq, ts: now,
+      tickTs: now, oldestTickUs: now, configVersion: server.config().version, seq: 0, ts: now,
     };
   };
 
@@ -42,9 +42,7 @@ describe('the quote stream', () => {
     const published: Record<string, number[]> = Object.fromEntries(corridors.map((c) => [c, []]));
     for (let i = 0; i < 40; i++) {
       for (const c of corridors) {
-        const s = snapshot(c, `84.${1000 + i}`);
-        published[c]!.push(s.seq);
-        server.engine.hub.accept(s);
+        published[c]!.push(server.engine.hub.accept(snapshot(c, `84.${1000 + i}`))!.seq);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -75,9 +73,7 @@ describe('the quote stream', () => {
     const pad = '9'.repeat(200); // fat rates fill the slow socket's buffers sooner
     for (let round = 0; round < 2_000 && server.gateway.stream!.slowConsumerCloses === 0; round++) {
       for (let i = 0; i < 30; i++) for (const c of ['USD-MXN', 'USD-JPY', 'GBP-EUR']) server.engine.hub.accept(snapshot(c, `19.${pad}${i}`));
-      const p = snapshot('KWD-INR', `274.${round}`);
-      probeSeqs.push(p.seq);
-      server.engine.hub.accept(p);
+      probeSeqs.push(server.engine.hub.accept(snapshot('KWD-INR', `274.${round}`))!.seq);
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(server.gateway.stream!.slowConsumerCloses).toBe(1);
