@@ -14,4 +14,4 @@ export { channels } from './diagnostics.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export type { TickOutcome } from './rate-book.js';
-export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, TierPrice } from './types.js';
+export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, Route, SpreadParts, TierPrice } from './types.js';
