@@ -10,6 +10,7 @@ import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
 import { canonical, compare, isDecimal, parseAmount, receiveFor, sendFor, formatMoney } from './money.js';
 import type { PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
+import { pricingConfig } from './pricing-config.js';
 import { PricingPool } from './pricing-pool.js';
 import { QuoteHub } from './quote-hub.js';
 import { isQuoteId, type LockOutcome, type QuoteStore, type RedeemOutcome } from './quote-store.js';
@@ -111,22 +112,8 @@ export class Engine {
   /** Swaps the config atomically: every batch after this one is priced under it; all corridors re-priced. */
   applyConfig(next: LoadedConfig): void {
     const c = next.config;
-    const corridors = Object.fromEntries(Object.keys(c.corridors).map((id) => {
-      const [send, receive] = split(id);
-      return [id, { send, receive }];
-    }));
-    this.#pricing = {
-      version: next.version,
-      pivots: [...c.pricing.pivots],
-      outlierBps: c.pricing.outlierBps,
-      partners: Object.fromEntries(Object.entries(c.partners).map(([id, p]) => [id, { enabled: p.enabled, feeBps: p.feeBps }])),
-      corridors: Object.fromEntries(Object.entries(c.corridors).map(([id, cc]) => [id, {
-        ...corridors[id]!, maxStalenessMs: cc.maxStalenessMs, ratePrecision: cc.ratePrecision, maxAmount: cc.maxAmount,
-        tiers: cc.tiers.map((t) => ({ ...t })), minSpreadBps: cc.minSpreadBps, maxSpreadBps: cc.maxSpreadBps,
-        marketClosedBps: cc.marketClosedBps, skewBps: cc.skewBps, partnerMaxAmounts: { ...cc.partnerMaxAmounts },
-        ...(cc.volatility ? { volatility: { ...cc.volatility } } : {}),
-      }])),
-    };
+    this.#pricing = pricingConfig(next);
+    const corridors = this.#pricing.corridors;
     this.#book?.setLimits(c.pricing);
     this.#pairIndex = corridorsByPair(corridors, c.pricing.pivots);
     this.#pairsByCorridor.clear();
