@@ -102,6 +102,9 @@ export class Engine {
       this.#pool = new PricingPool(opts.config.config.pricing.workers, opts.pricingWorker);
       this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
       this.#sweep.unref();
+      // applyConfig marked every corridor dirty before the pool existed: price them now, ticks or not.
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
     }
   }
 
