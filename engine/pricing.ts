@@ -138,7 +138,7 @@ export class BatchPricer {
     let out = this.#eligible.get(key);
     if (out) return out;
     const fresh = (this.#byPair.get(pair) ?? []).filter(
-      (p) => this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.receivedAtUs / 1000 <= maxStalenessMs,
+      (p) => this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.asOfUs / 1000 <= maxStalenessMs,
     );
     out = fresh;
     if (fresh.length > 1) {
@@ -232,7 +232,7 @@ export class BatchPricer {
         ...(maxAmount === undefined ? {} : { maxAmount }),
         legs: r.legs.map((l) => ({
           partner: l.p.tick.partner, pair: l.p.tick.pair, rate: toFixedString(l.rate, LEG_DP),
-          ageMs: Math.max(0, Math.round(this.batch.nowMs - l.p.tick.receivedAtUs / 1000)),
+          ageMs: Math.max(0, Math.round(this.batch.nowMs - l.p.tick.asOfUs / 1000)),
         })),
       });
       routeKeys.push(key);
@@ -263,15 +263,15 @@ export class BatchPricer {
     const order = routes.map((_, i) => i).sort((a, b) => compare(routes[b]!.rate, routes[a]!.rate));
     const newIndex = new Map(order.map((from, to) => [from, to]));
     for (const t of tiers) if (t.route !== null) t.route = newIndex.get(t.route)!;
-    const arrivals = [best, ...chosen].flatMap((r) => r?.legs.map((l) => l.p.tick.receivedAtUs) ?? []);
+    const used = [best, ...chosen].flatMap((r) => r?.legs.map((l) => l.p.tick) ?? []);
     return {
       corridor: id,
       tradeable: true,
       mid: toFixedString(mid, c.ratePrecision + 2),
       routes: order.map((i) => routes[i]!),
       tiers,
-      tickTs: Math.max(...arrivals),
-      oldestTickUs: Math.min(...arrivals),
+      tickTs: Math.max(...used.map((t) => t.receivedAtUs)),
+      oldestTickUs: Math.min(...used.map((t) => t.asOfUs)),
       configVersion: cfg.version,
       ...(vol.state ? { volatility: vol.state } : {}),
     };

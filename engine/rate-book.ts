@@ -38,12 +38,14 @@ export class RateBook {
     if (nowMs - tick.ts > this.limits.maxTickAgeMs) return 'too_old';
     let partners = this.#book.get(tick.pair);
     const prev = partners?.get(tick.partner);
-    if (prev && tick.seq <= prev.seq) return 'out_of_sequence';
+    // A later seq stamped earlier than the tick it would replace is old news: it must not push out a fresher price.
+    if (prev && (tick.seq <= prev.seq || tick.ts < prev.ts)) return 'out_of_sequence';
     const shape = quoteShape(tick.bid, tick.ask, this.limits.maxTickWidthBps);
     if (shape !== 'ok') return shape;
     if (!partners) this.#book.set(tick.pair, (partners = new Map()));
     partners.set(tick.partner, {
       partner: tick.partner, pair: tick.pair, bid: tick.bid, ask: tick.ask, ts: tick.ts, seq: tick.seq, receivedAtUs,
+      asOfUs: Math.min(tick.ts * 1000, receivedAtUs),
     });
     return 'accepted';
   }

@@ -16,6 +16,8 @@ export interface PartnerTick {
 export interface BookTick extends PartnerTick {
   /** Arrival time, epoch microseconds. */
   receivedAtUs: number;
+  /** What the price is as of: the older of the partner's timestamp and the arrival, epoch µs. Staleness counts from it. */
+  asOfUs: number;
 }
 
 export interface RouteLeg {
@@ -73,7 +75,7 @@ export interface CorridorSnapshot {
   tiers: TierPrice[];
   /** Newest arrival among the ticks behind the routes, epoch µs. */
   tickTs: number;
-  /** Oldest arrival among the ticks behind the routes, epoch µs: the snapshot is stale when this is. */
+  /** Oldest as-of time among the ticks behind the routes, epoch µs: the snapshot is stale when this is. */
   oldestTickUs: number;
   configVersion: string;
   /** Per corridor, increasing with every published snapshot. */

@@ -25,9 +25,17 @@ describe('the rate book', () => {
       [{ ts: NOW - 60_001, seq: 6 }, 'too_old'],
       [{ seq: 5 }, 'out_of_sequence'],
       [{ seq: 4 }, 'out_of_sequence'],
+      // a later seq stamped before the tick it would replace
+      [{ seq: 6, ts: NOW - 1 }, 'out_of_sequence'],
     ];
     for (const [over, outcome] of cases) expect([over, offer(book, over)]).toEqual([over, outcome]);
     expect(book.ticksFor(['USD/INR'])).toMatchObject([{ bid: '84.00', ask: '84.02', seq: 5 }]);
+  });
+
+  it('dates a price by the older of the partner timestamp and the arrival', () => {
+    const book = new RateBook(limits);
+    expect(offer(book, { ts: NOW - 3_000 })).toBe('accepted');
+    expect(book.ticksFor(['USD/INR'])[0]).toMatchObject({ receivedAtUs: NOW * 1000, asOfUs: (NOW - 3_000) * 1000 });
   });
 
   it('accepts a width exactly at the bound and keeps partners apart', () => {

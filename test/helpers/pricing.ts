@@ -31,7 +31,7 @@ let seq = 0;
 /** A tick that arrived `ageMs` before `nowMs`. */
 export function tick(partner: string, pair: string, bid: string, ask: string, opts: { nowMs?: number; ageMs?: number; seq?: number } = {}): BookTick {
   const at = (opts.nowMs ?? OPEN) - (opts.ageMs ?? 0);
-  return { partner, pair, bid, ask, ts: at, seq: opts.seq ?? ++seq, receivedAtUs: at * 1000 };
+  return { partner, pair, bid, ask, ts: at, seq: opts.seq ?? ++seq, receivedAtUs: at * 1000, asOfUs: at * 1000 };
 }
 
 export function price(
