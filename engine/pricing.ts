@@ -21,9 +21,18 @@ interface ParsedTick {
   tick: BookTick;
   bid: Decimal;
   ask: Decimal;
-  mid: Decimal;
-  /** Leg rates and mids by orientation and fee, computed on first use. */
-  legs: Map<string, { rate: Decimal; mid: Decimal }>;
+  /** bid + ask: twice the mid, which is all the outlier check needs (it compares ratios). */
+  twiceMid: Decimal;
+  /** Legs by orientation and fee, computed on first use: one tick serves many corridors. */
+  legs: Map<string, LegValue>;
+}
+
+interface LegValue {
+  rate: Decimal;
+  rateText: string;
+  inverted: boolean;
+  /** Computed only for legs of a corridor's best route, whose mid is published. */
+  mid?: Decimal;
 }
 
 const parsedTicks = new Map<string, ParsedTick>();
@@ -37,23 +46,29 @@ function parse(t: BookTick): ParsedTick {
   }
   const bid = dec(t.bid);
   const ask = dec(t.ask);
-  const p: ParsedTick = { tick: t, bid, ask, mid: legMid(bid, ask, false), legs: new Map() };
+  const p: ParsedTick = { tick: t, bid, ask, twiceMid: bid.plus(ask), legs: new Map() };
   parsedTicks.set(key, p);
   return p;
 }
 
 interface Leg {
   p: ParsedTick;
-  inverted: boolean;
+  v: LegValue;
   rate: Decimal;
-  mid: Decimal;
 }
 
 function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
   const key = `${inverted ? 'i' : 'd'} ${feeBps}`;
-  let l = p.legs.get(key);
-  if (!l) p.legs.set(key, (l = { rate: legRate(p.bid, p.ask, inverted, feeBps), mid: legMid(p.bid, p.ask, inverted) }));
-  return { p, inverted, rate: l.rate, mid: l.mid };
+  let v = p.legs.get(key);
+  if (!v) {
+    const rate = legRate(p.bid, p.ask, inverted, feeBps);
+    p.legs.set(key, (v = { rate, rateText: toFixedString(rate, LEG_DP), inverted }));
+  }
+  return { p, v, rate: v.rate };
+}
+
+function midOf(l: Leg): Decimal {
+  return (l.v.mid ??= legMid(l.p.bid, l.p.ask, l.v.inverted));
 }
 
 interface Candidate {
@@ -67,12 +82,14 @@ interface Prepared {
   spreads: Map<string, { parts: SpreadParts; factor: Decimal }>;
   covers: Map<string, boolean>;
   decay: Map<string, string>;
+  /** Whether a sum of squared returns is above a threshold: the sum changes once per sample period, not per batch. */
+  above: Map<string, boolean>;
 }
 
 let prepared: Prepared | undefined;
 
 function prepare(cfg: PricingConfig): Prepared {
-  if (prepared?.cfg !== cfg) prepared = { cfg, spreads: new Map(), covers: new Map(), decay: new Map() };
+  if (prepared?.cfg !== cfg) prepared = { cfg, spreads: new Map(), covers: new Map(), decay: new Map(), above: new Map() };
   return prepared;
 }
 
@@ -114,6 +131,7 @@ export class BatchPricer {
   readonly #byPair = new Map<string, ParsedTick[]>();
   readonly #eligible = new Map<string, ParsedTick[]>();
   readonly #legs = new Map<string, Leg[]>();
+  readonly #searched = new Map<string, Candidate[]>();
   readonly #closed: boolean;
   readonly #prep: Prepared;
   /** Ticks held out as outliers, "partner pair seq". */
@@ -142,12 +160,12 @@ export class BatchPricer {
     );
     out = fresh;
     if (fresh.length > 1) {
-      const sorted = [...fresh].sort((a, b) => a.mid.cmp(b.mid));
+      const sorted = [...fresh].sort((a, b) => a.twiceMid.cmp(b.twiceMid));
       out = fresh.filter((p) => {
         const others = sorted.filter((o) => o !== p);
         const hi = others[others.length >> 1]!;
         const lo = others[(others.length - 1) >> 1]!;
-        const far = fartherThan(p.mid, hi.mid, this.cfg.outlierBps) && (lo === hi || fartherThan(p.mid, lo.mid, this.cfg.outlierBps));
+        const far = fartherThan(p.twiceMid, hi.twiceMid, this.cfg.outlierBps) && (lo === hi || fartherThan(p.twiceMid, lo.twiceMid, this.cfg.outlierBps));
         if (far) this.heldOut.add(`${p.tick.partner} ${p.tick.pair} ${p.tick.seq}`);
         return !far;
       });
@@ -171,6 +189,15 @@ export class BatchPricer {
 
   /** Per route family (direct, via each pivot), the best route whose partners all take `amount`; best first. */
   #routes(id: string, c: PricingCorridorConfig, amount: string | undefined, strict: boolean): Candidate[] {
+    // Only which limited partners take the amount matters: tiers that agree on that share one search.
+    const limited = Object.keys(c.partnerMaxAmounts);
+    const key = `${id} ${limited.map((p) => (covers(this.#prep, id, c, p, amount, strict) ? 1 : 0)).join('')}`;
+    let found = this.#searched.get(key);
+    if (!found) this.#searched.set(key, (found = this.#search(id, c, amount, strict)));
+    return found;
+  }
+
+  #search(id: string, c: PricingCorridorConfig, amount: string | undefined, strict: boolean): Candidate[] {
     const pick = (legs: Leg[]) => legs.find((l) => covers(this.#prep, id, c, l.p.tick.partner, amount, strict));
     const found: Candidate[] = [];
     const consider = (legs: (Leg | undefined)[]) => {
@@ -190,15 +217,24 @@ export class BatchPricer {
     if (!v) return { volatile: false };
     const now = this.batch.nowMs;
     const prev = this.batch.volatility[id];
-    const midStr = toFixedString(mid, LEG_DP);
-    if (!prev) return { state: { mid: midStr, atMs: now, sumSquares: '0' }, volatile: false };
+    if (!prev) return { state: { mid: toFixedString(mid, LEG_DP), atMs: now, sumSquares: '0' }, volatile: false };
     const periods = Math.floor((now - prev.atMs) / v.sampleMs);
-    if (periods < 1) return { state: prev, volatile: varianceAbove(prev.sumSquares, v.thresholdBps) };
+    if (periods < 1) return { state: prev, volatile: this.#above(prev.sumSquares, v.thresholdBps) };
     const decayKey = `${v.sampleMs} ${v.windowMs}`;
     let decay = this.#prep.decay.get(decayKey);
     if (!decay) this.#prep.decay.set(decayKey, (decay = oneMinusRatio(v.sampleMs, v.windowMs)));
     const sumSquares = decayedSquaredReturns(prev.sumSquares, prev.mid, mid, decay, Math.min(periods, MAX_DECAY_PERIODS));
-    return { state: { mid: midStr, atMs: now, sumSquares }, volatile: varianceAbove(sumSquares, v.thresholdBps) };
+    return { state: { mid: toFixedString(mid, LEG_DP), atMs: now, sumSquares }, volatile: this.#above(sumSquares, v.thresholdBps) };
+  }
+
+  #above(sumSquares: string, thresholdBps: string): boolean {
+    const key = `${sumSquares} ${thresholdBps}`;
+    let above = this.#prep.above.get(key);
+    if (above === undefined) {
+      if (this.#prep.above.size > 10_000) this.#prep.above.clear();
+      this.#prep.above.set(key, (above = varianceAbove(sumSquares, thresholdBps)));
+    }
+    return above;
   }
 
   price(id: string): PricedCorridor {
@@ -220,6 +256,7 @@ export class BatchPricer {
     });
 
     const routes: Route[] = [];
+    const routeRates: Decimal[] = [];
     const routeKeys: string[] = [];
     const routeIndex = (r: Candidate): number => {
       const key = r.legs.map((l) => `${l.p.tick.partner} ${l.p.tick.pair}`).join('>');
@@ -228,20 +265,21 @@ export class BatchPricer {
       const limits = r.legs.map((l) => c.partnerMaxAmounts[l.p.tick.partner]).filter((m): m is string => m !== undefined);
       const maxAmount = limits.sort(compare)[0];
       routes.push({
-        rate: toFixedString(r.rate, LEG_DP),
+        rate: r.legs.length === 1 ? r.legs[0]!.v.rateText : toFixedString(r.rate, LEG_DP),
         ...(maxAmount === undefined ? {} : { maxAmount }),
         legs: r.legs.map((l) => ({
-          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: toFixedString(l.rate, LEG_DP),
+          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: l.v.rateText,
           ageMs: Math.max(0, Math.round(this.batch.nowMs - l.p.tick.asOfUs / 1000)),
         })),
       });
       routeKeys.push(key);
+      routeRates.push(r.rate);
       return routes.length - 1;
     };
     for (const r of families) routeIndex(r);
     const tierRoutes = chosen.map((r) => (r ? routeIndex(r) : null));
 
-    const mid = product(best.legs.map((l) => l.mid));
+    const mid = product(best.legs.map(midOf));
     const vol = this.#volatility(id, c, mid);
     const tiers: TierPrice[] = c.tiers.map((t, i) => {
       const r = chosen[i];
@@ -260,7 +298,7 @@ export class BatchPricer {
     });
 
     // Routes best first; tiers point into the sorted list.
-    const order = routes.map((_, i) => i).sort((a, b) => compare(routes[b]!.rate, routes[a]!.rate));
+    const order = routes.map((_, i) => i).sort((a, b) => routeRates[b]!.cmp(routeRates[a]!));
     const newIndex = new Map(order.map((from, to) => [from, to]));
     for (const t of tiers) if (t.route !== null) t.route = newIndex.get(t.route)!;
     const used = [best, ...chosen].flatMap((r) => r?.legs.map((l) => l.p.tick) ?? []);

@@ -28,7 +28,7 @@ const deskArb = fc.record({
   closed: fc.boolean(),
 });
 
-function deskOf(d: fc.RecordValue<typeof deskArb> | any) {
+function deskOf(d: any) {
   return desk((doc) => {
     Object.assign(doc.corridors['USD-INR'], {
       tiers: [{ upTo: '1000', spreadBps: d.spreads[0] }, { spreadBps: d.spreads[1] }],
