@@ -157,7 +157,7 @@ export class Engine {
       const v = this.#volatility.get(id);
       if (v) volatility[id] = v;
     }
-    const batch: PricingBatch = { nowMs: this.#clock.nowMs(), configVersion: pricing.version, corridors, ticks: this.#book.ticksFor(pairs), volatility };
+    const batch: PricingBatch = { nowMs: this.#clock.nowMs(), configVersion: pricing.version, corridors, ticks: this.#book.linesFor(pairs), volatility };
     this.#inFlight = true;
     const start = performance.now();
     try {

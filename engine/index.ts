@@ -19,5 +19,6 @@ export { BatchPricer, priceBatch } from './pricing.js';
 export { pricingConfig } from './pricing-config.js';
 export type { PricingBatch, PricingConfig, PricedCorridor, VolatilityState } from './pricing-messages.js';
 export { marketClosed } from './market-hours.js';
+export { encodeTicks } from './tick-wire.js';
 export { customerRate, receiveFor, sendFor, parseAmount, minorUnits, compare } from './money.js';
 export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, Route, SpreadParts, TierPrice } from './types.js';

@@ -5,7 +5,7 @@
 //   main ◄─PricingResult: priced corridors, or needConfig when the worker lacks that version
 //
 // The config travels only when a worker asks for it (once per worker and version), not with every batch.
-import type { BookTick, CorridorSnapshot } from './types.js';
+import type { CorridorSnapshot } from './types.js';
 
 export interface PricingCorridorConfig {
   send: string;
@@ -44,8 +44,8 @@ export interface PricingBatch {
   /** Present only when resent after a worker answered needConfig. */
   config?: PricingConfig;
   corridors: string[];
-  /** Latest tick per partner and pair, for every pair the batch's corridors can use. */
-  ticks: BookTick[];
+  /** Latest tick per partner and pair, for every pair the batch's corridors can use, as lines (tick-wire.ts). */
+  ticks: string;
   /** Volatility state per corridor of the batch, as the last accepted result left it. */
   volatility: Record<string, VolatilityState>;
 }

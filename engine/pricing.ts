@@ -11,6 +11,7 @@ import {
 } from './money.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
+import { decodeTicks } from './tick-wire.js';
 import type { BookTick, Route, SpreadParts, TierPrice } from './types.js';
 
 const LEG_DP = 10;
@@ -29,7 +30,8 @@ interface ParsedTick {
 
 interface LegValue {
   rate: Decimal;
-  rateText: string;
+  /** Computed only for legs of a published route. */
+  rateText?: string;
   inverted: boolean;
   /** Computed only for legs of a corridor's best route, whose mid is published. */
   mid?: Decimal;
@@ -62,9 +64,13 @@ function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
   let v = p.legs.get(key);
   if (!v) {
     const rate = legRate(p.bid, p.ask, inverted, feeBps);
-    p.legs.set(key, (v = { rate, rateText: toFixedString(rate, LEG_DP), inverted }));
+    p.legs.set(key, (v = { rate, inverted }));
   }
   return { p, v, rate: v.rate };
+}
+
+function rateTextOf(l: Leg): string {
+  return (l.v.rateText ??= toFixedString(l.rate, LEG_DP));
 }
 
 function midOf(l: Leg): Decimal {
@@ -76,12 +82,28 @@ interface Candidate {
   rate: Decimal;
 }
 
-/** A config as the workers use it, with what depends only on the config worked out once. */
+/** Partners a route may not use for some amount; `key` names the set, so searches that agree share one. */
+interface Exclusion {
+  key: string;
+  partners: ReadonlySet<string>;
+}
+
+const NO_EXCLUSION: Exclusion = { key: '', partners: new Set() };
+
+/** What depends only on the config, per corridor, worked out on first use. */
+interface PreparedCorridor {
+  /** Per tier: partners that do not take the tier's top amount. */
+  top: Exclusion[];
+  /** Per tier: partners that take no more than the tier's bottom amount. */
+  bottom: Exclusion[];
+  /** Spread per tier and market state, at tier * 4 + closed * 2 + volatile. */
+  spreads: ({ parts: SpreadParts; factor: Decimal } | undefined)[];
+  decay?: string;
+}
+
 interface Prepared {
   cfg: PricingConfig;
-  spreads: Map<string, { parts: SpreadParts; factor: Decimal }>;
-  covers: Map<string, boolean>;
-  decay: Map<string, string>;
+  corridors: Map<string, PreparedCorridor>;
   /** Whether a sum of squared returns is above a threshold: the sum changes once per sample period, not per batch. */
   above: Map<string, boolean>;
 }
@@ -89,7 +111,7 @@ interface Prepared {
 let prepared: Prepared | undefined;
 
 function prepare(cfg: PricingConfig): Prepared {
-  if (prepared?.cfg !== cfg) prepared = { cfg, spreads: new Map(), covers: new Map(), decay: new Map(), above: new Map() };
+  if (prepared?.cfg !== cfg) prepared = { cfg, corridors: new Map(), above: new Map() };
   return prepared;
 }
 
@@ -99,9 +121,30 @@ export function configFor(batch: PricingBatch): PricingConfig | undefined {
   return prepared?.cfg.version === batch.configVersion ? prepared.cfg : undefined;
 }
 
-function spreadOf(prep: Prepared, id: string, c: PricingCorridorConfig, tier: number, closed: boolean, volatile: boolean): { parts: SpreadParts; factor: Decimal } {
-  const key = `${id} ${tier} ${closed} ${volatile}`;
-  let s = prep.spreads.get(key);
+/** Partners whose limit on the corridor is below `amount` (strict: at or below it). */
+function exclusion(c: PricingCorridorConfig, amount: string | undefined, strict: boolean): Exclusion {
+  if (amount === undefined) return NO_EXCLUSION;
+  const out = Object.entries(c.partnerMaxAmounts).filter(([, limit]) => (strict ? compare(limit, amount) <= 0 : compare(limit, amount) < 0)).map(([p]) => p);
+  return out.length === 0 ? NO_EXCLUSION : { key: out.sort().join(','), partners: new Set(out) };
+}
+
+function corridorPrep(prep: Prepared, id: string, c: PricingCorridorConfig): PreparedCorridor {
+  let pc = prep.corridors.get(id);
+  if (!pc) {
+    pc = {
+      top: c.tiers.map((t) => exclusion(c, t.upTo ?? c.maxAmount, false)),
+      bottom: c.tiers.map((_, i) => exclusion(c, i === 0 ? undefined : c.tiers[i - 1]!.upTo, true)),
+      spreads: [],
+      ...(c.volatility ? { decay: oneMinusRatio(c.volatility.sampleMs, c.volatility.windowMs) } : {}),
+    };
+    prep.corridors.set(id, pc);
+  }
+  return pc;
+}
+
+function spreadOf(pc: PreparedCorridor, c: PricingCorridorConfig, tier: number, closed: boolean, volatile: boolean): { parts: SpreadParts; factor: Decimal } {
+  const at = tier * 4 + (closed ? 2 : 0) + (volatile ? 1 : 0);
+  let s = pc.spreads[at];
   if (!s) {
     const parts = {
       tierBps: c.tiers[tier]!.spreadBps,
@@ -110,20 +153,9 @@ function spreadOf(prep: Prepared, id: string, c: PricingCorridorConfig, tier: nu
       skewBps: c.skewBps,
     };
     const totalBps = clamp(sumBps(Object.values(parts)), c.minSpreadBps, c.maxSpreadBps);
-    s = { parts: { ...parts, totalBps }, factor: spreadFactor(totalBps) };
-    prep.spreads.set(key, s);
+    pc.spreads[at] = s = { parts: { ...parts, totalBps }, factor: spreadFactor(totalBps) };
   }
   return s;
-}
-
-/** Whether a partner takes `amount` on the corridor (at least it, or more than it when strict). */
-function covers(prep: Prepared, id: string, c: PricingCorridorConfig, partner: string, amount: string | undefined, strict: boolean): boolean {
-  const limit = c.partnerMaxAmounts[partner];
-  if (limit === undefined || amount === undefined) return true;
-  const key = `${id} ${partner} ${amount} ${strict}`;
-  let ok = prep.covers.get(key);
-  if (ok === undefined) prep.covers.set(key, (ok = strict ? compare(limit, amount) > 0 : compare(limit, amount) >= 0));
-  return ok;
 }
 
 /** Prices one batch: every corridor in it under the one config the batch names. */
@@ -138,7 +170,7 @@ export class BatchPricer {
   readonly heldOut = new Set<string>();
 
   constructor(private readonly batch: PricingBatch, private readonly cfg: PricingConfig) {
-    for (const t of batch.ticks) {
+    for (const t of decodeTicks(batch.ticks)) {
       const list = this.#byPair.get(t.pair);
       if (list) list.push(parse(t));
       else this.#byPair.set(t.pair, [parse(t)]);
@@ -159,8 +191,9 @@ export class BatchPricer {
       (p) => this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.asOfUs / 1000 <= maxStalenessMs,
     );
     out = fresh;
-    if (fresh.length > 1) {
-      const sorted = [...fresh].sort((a, b) => a.twiceMid.cmp(b.twiceMid));
+    const sorted = fresh.length > 1 ? [...fresh].sort((a, b) => a.twiceMid.cmp(b.twiceMid)) : [];
+    // Every distance to a median is at most max - min: when that is inside the bound, no one is an outlier.
+    if (sorted.length > 1 && fartherThan(sorted[sorted.length - 1]!.twiceMid, sorted[0]!.twiceMid, this.cfg.outlierBps)) {
       out = fresh.filter((p) => {
         const others = sorted.filter((o) => o !== p);
         const hi = others[others.length >> 1]!;
@@ -187,18 +220,17 @@ export class BatchPricer {
     return legs;
   }
 
-  /** Per route family (direct, via each pivot), the best route whose partners all take `amount`; best first. */
-  #routes(id: string, c: PricingCorridorConfig, amount: string | undefined, strict: boolean): Candidate[] {
-    // Only which limited partners take the amount matters: tiers that agree on that share one search.
-    const limited = Object.keys(c.partnerMaxAmounts);
-    const key = `${id} ${limited.map((p) => (covers(this.#prep, id, c, p, amount, strict) ? 1 : 0)).join('')}`;
+  /** Per route family (direct, via each pivot), the best route using none of the excluded partners; best first. */
+  #routes(id: string, c: PricingCorridorConfig, excluded: Exclusion): Candidate[] {
+    // Tiers that exclude the same partners share one search.
+    const key = `${id} ${excluded.key}`;
     let found = this.#searched.get(key);
-    if (!found) this.#searched.set(key, (found = this.#search(id, c, amount, strict)));
+    if (!found) this.#searched.set(key, (found = this.#search(c, excluded)));
     return found;
   }
 
-  #search(id: string, c: PricingCorridorConfig, amount: string | undefined, strict: boolean): Candidate[] {
-    const pick = (legs: Leg[]) => legs.find((l) => covers(this.#prep, id, c, l.p.tick.partner, amount, strict));
+  #search(c: PricingCorridorConfig, excluded: Exclusion): Candidate[] {
+    const pick = (legs: Leg[]) => legs.find((l) => !excluded.partners.has(l.p.tick.partner));
     const found: Candidate[] = [];
     const consider = (legs: (Leg | undefined)[]) => {
       if (legs.every((l) => l)) found.push({ legs: legs as Leg[], rate: product((legs as Leg[]).map((l) => l.rate)) });
@@ -212,7 +244,7 @@ export class BatchPricer {
     return found.sort((a, b) => b.rate.cmp(a.rate));
   }
 
-  #volatility(id: string, c: PricingCorridorConfig, mid: Decimal): { state?: VolatilityState; volatile: boolean } {
+  #volatility(id: string, c: PricingCorridorConfig, pc: PreparedCorridor, mid: Decimal): { state?: VolatilityState; volatile: boolean } {
     const v = c.volatility;
     if (!v) return { volatile: false };
     const now = this.batch.nowMs;
@@ -220,10 +252,7 @@ export class BatchPricer {
     if (!prev) return { state: { mid: toFixedString(mid, LEG_DP), atMs: now, sumSquares: '0' }, volatile: false };
     const periods = Math.floor((now - prev.atMs) / v.sampleMs);
     if (periods < 1) return { state: prev, volatile: this.#above(prev.sumSquares, v.thresholdBps) };
-    const decayKey = `${v.sampleMs} ${v.windowMs}`;
-    let decay = this.#prep.decay.get(decayKey);
-    if (!decay) this.#prep.decay.set(decayKey, (decay = oneMinusRatio(v.sampleMs, v.windowMs)));
-    const sumSquares = decayedSquaredReturns(prev.sumSquares, prev.mid, mid, decay, Math.min(periods, MAX_DECAY_PERIODS));
+    const sumSquares = decayedSquaredReturns(prev.sumSquares, prev.mid, mid, pc.decay!, Math.min(periods, MAX_DECAY_PERIODS));
     return { state: { mid: toFixedString(mid, LEG_DP), atMs: now, sumSquares }, volatile: this.#above(sumSquares, v.thresholdBps) };
   }
 
@@ -244,46 +273,41 @@ export class BatchPricer {
       corridor: id, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion: cfg.version,
     });
     if (!c) return unavailable('corridor not configured');
-    const families = this.#routes(id, c, undefined, false);
+    const pc = corridorPrep(this.#prep, id, c);
+    const families = this.#routes(id, c, NO_EXCLUSION);
     const best = families[0];
     if (!best) return unavailable('no eligible route');
 
     // Each tier is priced on the best route whose partners take the tier's top amount; failing that, on the
     // best one that takes more than the tier's bottom, capped at that route's limit.
-    const chosen: (Candidate | undefined)[] = c.tiers.map((t, i) => {
-      const top = t.upTo ?? c.maxAmount;
-      return this.#routes(id, c, top, false)[0] ?? this.#routes(id, c, i === 0 ? undefined : c.tiers[i - 1]!.upTo, true)[0];
-    });
+    const chosen: (Candidate | undefined)[] = c.tiers.map((_, i) => this.#routes(id, c, pc.top[i]!)[0] ?? this.#routes(id, c, pc.bottom[i]!)[0]);
 
     const routes: Route[] = [];
-    const routeRates: Decimal[] = [];
-    const routeKeys: string[] = [];
+    const kept: Candidate[] = [];
     const routeIndex = (r: Candidate): number => {
-      const key = r.legs.map((l) => `${l.p.tick.partner} ${l.p.tick.pair}`).join('>');
-      const at = routeKeys.indexOf(key);
+      const at = kept.findIndex((k) => k.legs.length === r.legs.length && k.legs.every((l, i) => l.v === r.legs[i]!.v));
       if (at >= 0) return at;
       const limits = r.legs.map((l) => c.partnerMaxAmounts[l.p.tick.partner]).filter((m): m is string => m !== undefined);
       const maxAmount = limits.sort(compare)[0];
       routes.push({
-        rate: r.legs.length === 1 ? r.legs[0]!.v.rateText : toFixedString(r.rate, LEG_DP),
+        rate: r.legs.length === 1 ? rateTextOf(r.legs[0]!) : toFixedString(r.rate, LEG_DP),
         ...(maxAmount === undefined ? {} : { maxAmount }),
         legs: r.legs.map((l) => ({
-          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: l.v.rateText,
+          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: rateTextOf(l),
           ageMs: Math.max(0, Math.round(this.batch.nowMs - l.p.tick.asOfUs / 1000)),
         })),
       });
-      routeKeys.push(key);
-      routeRates.push(r.rate);
+      kept.push(r);
       return routes.length - 1;
     };
     for (const r of families) routeIndex(r);
     const tierRoutes = chosen.map((r) => (r ? routeIndex(r) : null));
 
     const mid = product(best.legs.map(midOf));
-    const vol = this.#volatility(id, c, mid);
+    const vol = this.#volatility(id, c, pc, mid);
     const tiers: TierPrice[] = c.tiers.map((t, i) => {
       const r = chosen[i];
-      const { parts, factor } = spreadOf(this.#prep, id, c, i, this.#closed, vol.volatile);
+      const { parts, factor } = spreadOf(pc, c, i, this.#closed, vol.volatile);
       const cap = r === undefined ? undefined : routes[tierRoutes[i]!]!.maxAmount;
       const capped = cap !== undefined && compare(cap, t.upTo ?? c.maxAmount) < 0;
       return {
@@ -298,7 +322,7 @@ export class BatchPricer {
     });
 
     // Routes best first; tiers point into the sorted list.
-    const order = routes.map((_, i) => i).sort((a, b) => routeRates[b]!.cmp(routeRates[a]!));
+    const order = routes.map((_, i) => i).sort((a, b) => kept[b]!.rate.cmp(kept[a]!.rate));
     const newIndex = new Map(order.map((from, to) => [from, to]));
     for (const t of tiers) if (t.route !== null) t.route = newIndex.get(t.route)!;
     const used = [best, ...chosen].flatMap((r) => r?.legs.map((l) => l.p.tick) ?? []);

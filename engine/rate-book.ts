@@ -1,6 +1,7 @@
 // The latest tick per partner and pair, with validation at the door: a rejected tick never reaches pricing.
 // Outliers are judged later, in the workers, against the other partners that are fresh at pricing time.
 import { isDecimal, quoteShape } from './money.js';
+import { encodeTick, PAIR, PARTNER_ID } from './tick-wire.js';
 import type { BookTick, PartnerTick } from './types.js';
 
 export type TickOutcome =
@@ -18,8 +19,8 @@ export interface RateBookLimits {
 const NON_ZERO = /[1-9]/;
 
 export class RateBook {
-  /** pair -> partner -> tick */
-  readonly #book = new Map<string, Map<string, BookTick>>();
+  /** pair -> partner -> tick, with its line for the workers */
+  readonly #book = new Map<string, Map<string, { tick: BookTick; line: string }>>();
 
   constructor(private limits: RateBookLimits) {}
 
@@ -31,7 +32,7 @@ export class RateBook {
   offer(tick: PartnerTick, nowMs: number, receivedAtUs: number): TickOutcome {
     if (!tick || typeof tick.partner !== 'string' || typeof tick.pair !== 'string' || !Number.isSafeInteger(tick.seq) || !Number.isFinite(tick.ts))
       return 'malformed';
-    if (!isDecimal(tick.bid) || !isDecimal(tick.ask)) return 'malformed';
+    if (!PARTNER_ID.test(tick.partner) || !PAIR.test(tick.pair) || !isDecimal(tick.bid) || !isDecimal(tick.ask)) return 'malformed';
     // Plain non-negative decimals: positive means some non-zero digit. ask >= bid > 0 follows from the next check.
     if (!NON_ZERO.test(tick.bid)) return 'non_positive';
     if (tick.ts - nowMs > this.limits.maxFutureSkewMs) return 'future';
@@ -39,21 +40,29 @@ export class RateBook {
     let partners = this.#book.get(tick.pair);
     const prev = partners?.get(tick.partner);
     // A later seq stamped earlier than the tick it would replace is old news: it must not push out a fresher price.
-    if (prev && (tick.seq <= prev.seq || tick.ts < prev.ts)) return 'out_of_sequence';
+    if (prev && (tick.seq <= prev.tick.seq || tick.ts < prev.tick.ts)) return 'out_of_sequence';
     const shape = quoteShape(tick.bid, tick.ask, this.limits.maxTickWidthBps);
     if (shape !== 'ok') return shape;
     if (!partners) this.#book.set(tick.pair, (partners = new Map()));
-    partners.set(tick.partner, {
+    const stored: BookTick = {
       partner: tick.partner, pair: tick.pair, bid: tick.bid, ask: tick.ask, ts: tick.ts, seq: tick.seq, receivedAtUs,
       asOfUs: Math.min(tick.ts * 1000, receivedAtUs),
-    });
+    };
+    partners.set(tick.partner, { tick: stored, line: encodeTick(stored) });
     return 'accepted';
   }
 
   /** Latest ticks for the given pairs. */
   ticksFor(pairs: Iterable<string>): BookTick[] {
     const out: BookTick[] = [];
-    for (const pair of pairs) for (const t of this.#book.get(pair)?.values() ?? []) out.push(t);
+    for (const pair of pairs) for (const e of this.#book.get(pair)?.values() ?? []) out.push(e.tick);
     return out;
+  }
+
+  /** Latest ticks for the given pairs as the workers take them (tick-wire.ts). */
+  linesFor(pairs: Iterable<string>): string {
+    const out: string[] = [];
+    for (const pair of pairs) for (const e of this.#book.get(pair)?.values() ?? []) out.push(e.line);
+    return out.join('\n');
   }
 }

@@ -17,6 +17,8 @@ describe('the rate book', () => {
       [{ ask: '-84.02' }, 'malformed'],
       [{ bid: '8.4e1' }, 'malformed'],
       [{ seq: 1.5 }, 'malformed'],
+      [{ partner: 'lp a' }, 'malformed'],
+      [{ pair: 'USD/INR\nx' }, 'malformed'],
       [{ bid: '0.000', seq: 6 }, 'non_positive'],
       [{ bid: '84.03', seq: 6 }, 'crossed'],
       // (86 - 84) / 85 = 235 bps > 200
