@@ -15,7 +15,7 @@ export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export type { TickOutcome } from './rate-book.js';
 export { RateBook } from './rate-book.js';
-export { BatchPricer, priceBatch } from './pricing.js';
+export { priceBatch } from './pricing.js';
 export { pricingConfig } from './pricing-config.js';
 export type { PricingBatch, PricingConfig, PricedCorridor, VolatilityState } from './pricing-messages.js';
 export { marketClosed } from './market-hours.js';

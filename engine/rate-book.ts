@@ -52,13 +52,6 @@ export class RateBook {
     return 'accepted';
   }
 
-  /** Latest ticks for the given pairs. */
-  ticksFor(pairs: Iterable<string>): BookTick[] {
-    const out: BookTick[] = [];
-    for (const pair of pairs) for (const e of this.#book.get(pair)?.values() ?? []) out.push(e.tick);
-    return out;
-  }
-
   /** Latest ticks for the given pairs as the workers take them (tick-wire.ts). */
   linesFor(pairs: Iterable<string>): string {
     const out: string[] = [];

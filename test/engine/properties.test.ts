@@ -129,12 +129,12 @@ describe('tick safety', () => {
         expect(offer({ partner: 'lp-a', ...qa })).toBe('accepted');
         expect(offer({ partner: 'lp-c', ...qc })).toBe('accepted');
         const cfg = desk((d) => (d.pricing.outlierBps = '10000'));
-        const before = price(cfg, book.ticksFor(['USD/INR']), 'USD-INR');
+        const before = price(cfg, book.linesFor(['USD/INR']), 'USD-INR');
         const { kind: _, ...fields } = t as { kind: string; bid: string; ask: string };
         const outcome = offer({ partner, ...fields });
         // A stale tick from a partner with no price yet is valid and stored, but never eligible; every other is refused.
         if (t.kind !== 'stale' || partner === 'lp-a') expect(outcome).not.toBe('accepted');
-        const after = price(cfg, book.ticksFor(['USD/INR']), 'USD-INR');
+        const after = price(cfg, book.linesFor(['USD/INR']), 'USD-INR');
         expect(after.tiers.map((x) => x.rate)).toEqual(before.tiers.map((x) => x.rate));
         expect(after.routes).toEqual(before.routes);
       }),

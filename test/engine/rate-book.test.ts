@@ -31,13 +31,14 @@ describe('the rate book', () => {
       [{ seq: 6, ts: NOW - 1 }, 'out_of_sequence'],
     ];
     for (const [over, outcome] of cases) expect([over, offer(book, over)]).toEqual([over, outcome]);
-    expect(book.ticksFor(['USD/INR'])).toMatchObject([{ bid: '84.00', ask: '84.02', seq: 5 }]);
+    expect(book.linesFor(['USD/INR'])).toBe(`lp-a USD/INR 84.00 84.02 ${NOW} 5 ${NOW * 1000} ${NOW * 1000}`);
   });
 
   it('dates a price by the older of the partner timestamp and the arrival', () => {
     const book = new RateBook(limits);
     expect(offer(book, { ts: NOW - 3_000 })).toBe('accepted');
-    expect(book.ticksFor(['USD/INR'])[0]).toMatchObject({ receivedAtUs: NOW * 1000, asOfUs: (NOW - 3_000) * 1000 });
+    // ... ts, seq, receivedAtUs, asOfUs
+    expect(book.linesFor(['USD/INR'])).toBe(`lp-a USD/INR 84.00 84.02 ${NOW - 3_000} 1 ${NOW * 1000} ${(NOW - 3_000) * 1000}`);
   });
 
   it('accepts a width exactly at the bound and keeps partners apart', () => {
@@ -45,6 +46,6 @@ describe('the rate book', () => {
     // (101 - 99) / 100 = 200 bps: at the bound, accepted
     expect(offer(book, { bid: '99', ask: '101' })).toBe('accepted');
     expect(offer(book, { partner: 'lp-b', seq: 1 })).toBe('accepted');
-    expect(book.ticksFor(['USD/INR']).map((t) => t.partner)).toEqual(['lp-a', 'lp-b']);
+    expect(book.linesFor(['USD/INR']).split('\n').map((l) => l.split(' ')[0])).toEqual(['lp-a', 'lp-b']);
   });
 });

@@ -35,12 +35,12 @@ export function tick(partner: string, pair: string, bid: string, ask: string, op
 }
 
 export function price(
-  cfg: LoadedConfig | PricingConfig, ticks: BookTick[], corridor: string,
+  cfg: LoadedConfig | PricingConfig, ticks: BookTick[] | string, corridor: string,
   opts: { nowMs?: number; volatility?: Record<string, VolatilityState> } = {},
 ): PricedCorridor & { heldOut: string[] } {
   const pc = 'corridors' in cfg ? cfg : pricingConfig(cfg);
   const { corridors, heldOut } = priceBatch(
-    { nowMs: opts.nowMs ?? OPEN, configVersion: pc.version, corridors: [corridor], ticks: encodeTicks(ticks), volatility: opts.volatility ?? {} }, pc,
+    { nowMs: opts.nowMs ?? OPEN, configVersion: pc.version, corridors: [corridor], ticks: typeof ticks === 'string' ? ticks : encodeTicks(ticks), volatility: opts.volatility ?? {} }, pc,
   );
   return { ...corridors[0]!, heldOut };
 }
