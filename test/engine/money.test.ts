@@ -1,7 +1,7 @@
 // Amounts and rounding, worked out by hand. The house never rounds in the customer's favour: the rate and
 // the receive amount round down, a send amount computed from a receive amount rounds up.
 import { describe, expect, it } from 'vitest';
-import { customerRate, minorUnits, parseAmount, receiveFor, sendFor } from '../../engine/index.js';
+import { customerRate, Engine, minorUnits, parseAmount, receiveFor, sendFor } from '../../engine/index.js';
 
 describe('minor units', () => {
   it('come from ISO 4217 (currency-codes): JPY 0, INR 2, KWD 3', () => {
@@ -73,5 +73,22 @@ describe('customer amounts', () => {
     expect(refused('1e3', 'USD')).toBe(true);
     expect(refused(1000, 'USD')).toBe(true);
     expect(parseAmount('10.001', 'USD', 'sendAmount')).toEqual({ error: 'sendAmount must have at most 2 decimals for USD' });
+  });
+});
+
+describe('the tier of a receive amount', () => {
+  // tier 0 up to 1000 USD at 83.50, tier 1 above at 83.70 INR per USD
+  const tiers = [{ upTo: '1000', rate: '83.50' }, { rate: '83.70' }];
+  const tierOf = (receive: string) => Engine.tierForReceive(tiers, (t) => sendFor(receive, t.rate!, 'USD'));
+
+  it('is the best-rate tier whose send amount still falls in it', () => {
+    // 83700 INR: at tier 1, 83700 / 83.70 = 1000.00 USD, which is tier 0's amount: tier 1 refused, tier 0 it is
+    expect(tierOf('83700.00')).toBe(tiers[0]);
+    // 83710 INR: at tier 1, 83710 / 83.70 = 1000.12 USD (rounded up), above 1000: tier 1
+    expect(tierOf('83710.00')).toBe(tiers[1]);
+  });
+
+  it('skips a tier without a rate', () => {
+    expect(Engine.tierForReceive([{ upTo: '1000', rate: '83.50' }, { rate: null }], (t) => sendFor('90000', t.rate!, 'USD'))?.rate).toBe('83.50');
   });
 });
