@@ -6,7 +6,23 @@ const decimal = z.string().regex(/^(?:0|[1-9]\d*)(?:\.\d+)?$/, 'must be a plain 
 const currency = z.string().refine((c) => currencyCodes.code(c) !== undefined, 'must be an ISO 4217 currency code');
 const pair = z.string().regex(/^[A-Z]{3}\/[A-Z]{3}$/, 'must look like "USD/INR"');
 const corridorId = z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/, 'must look like "USD-INR"');
+const signedDecimal = z.string().regex(/^-?(?:0|[1-9]\d*)(?:\.\d+)?$/, 'must be a decimal string such as "-2.5" or "3"');
 const ms = z.number().int().positive();
+const partnerId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
+const places = (s: string) => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
+
+/** Widening while the corridor's realised volatility is high (sampled mid returns, decayed over the window). */
+const volatility = z
+  .strictObject({
+    /** The mid is sampled at most this often; a return is taken between samples. */
+    sampleMs: ms.default(1_000),
+    /** Squared returns decay by (1 - sampleMs/windowMs) per sample: about one window's worth is remembered. */
+    windowMs: ms.default(60_000),
+    /** Realised volatility over the window above which the spread widens. */
+    thresholdBps: decimal,
+    widenBps: decimal,
+  })
+  .refine((v) => v.windowMs > v.sampleMs, { path: ['windowMs'], message: 'windowMs must be above sampleMs' });
 
 const tier = z.strictObject({
   /** Send amount up to and including which this tier applies; the last tier has none. */
@@ -24,6 +40,18 @@ const corridor = z
     minAmount: decimal,
     maxAmount: decimal,
     tiers: z.array(tier).min(1),
+    /** Bounds of the total spread (tier + market closed + volatility + skew). */
+    minSpreadBps: decimal.default('0'),
+    maxSpreadBps: decimal.default('500'),
+    /** Added while the FX market is closed (Friday 17:00 to Sunday 17:00 America/New_York). */
+    marketClosedBps: decimal.default('0'),
+    /** Desk skew, added to every tier's spread; negative tightens (never below minSpreadBps). */
+    skewBps: signedDecimal.default('0'),
+    volatility: volatility.optional(),
+    /** Fixed fee in the send currency, taken from the send amount before conversion. */
+    fixedFee: decimal.default('0'),
+    /** Largest send amount a partner takes on this corridor; a route is eligible only within all its partners' limits. */
+    partnerMaxAmounts: z.record(partnerId, decimal).default({}),
   })
   .superRefine((c, ctx) => {
     c.tiers.forEach((t, i) => {
@@ -36,6 +64,12 @@ const corridor = z
     });
     if (Number(c.minAmount) >= Number(c.maxAmount))
       ctx.addIssue({ code: 'custom', path: ['minAmount'], message: 'minAmount must be below maxAmount' });
+    if (Number(c.minSpreadBps) > Number(c.maxSpreadBps))
+      ctx.addIssue({ code: 'custom', path: ['maxSpreadBps'], message: 'maxSpreadBps must not be below minSpreadBps' });
+    if (Number(c.maxSpreadBps) >= 10_000)
+      ctx.addIssue({ code: 'custom', path: ['maxSpreadBps'], message: 'maxSpreadBps must be below 10000' });
+    if (Number(c.fixedFee) >= Number(c.minAmount))
+      ctx.addIssue({ code: 'custom', path: ['fixedFee'], message: 'fixedFee must be below minAmount' });
   });
 
 const partner = z.strictObject({
@@ -106,9 +140,17 @@ export const configSchema = z
         pivots: z.array(currency).default(['USD', 'EUR']),
         /** How often corridors are re-checked for legs going stale while no ticks arrive. */
         staleSweepMs: ms.default(250),
+        /** A partner timestamp this far ahead of our clock is refused. */
+        maxFutureSkewMs: ms.default(2_000),
+        /** A partner timestamp this far behind our clock is refused. */
+        maxTickAgeMs: ms.default(60_000),
+        /** A tick wider than this ((ask - bid) / mid) is refused. */
+        maxTickWidthBps: decimal.default('200'),
+        /** A leg further than this from the median of the other fresh partners on its pair is held out of routing. */
+        outlierBps: decimal.default('50'),
       })
       .prefault({}),
-    partners: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), partner),
+    partners: z.record(partnerId, partner),
     synthetic: z
       .strictObject({
         seed: z.number().int().default(42),
@@ -127,6 +169,14 @@ export const configSchema = z
       const [send, receive] = id.split('-') as [string, string];
       for (const [field, code] of [['send', send], ['receive', receive]] as const)
         if (!currencyCodes.code(code)) ctx.addIssue({ code: 'custom', path: ['corridors', id], message: `${field} currency ${code} is not ISO 4217` });
+    }
+    for (const [id, cc] of Object.entries(c.corridors)) {
+      const send = id.slice(0, 3);
+      const minor = currencyCodes.code(send)?.digits ?? 2;
+      if (places(cc.fixedFee) > minor)
+        ctx.addIssue({ code: 'custom', path: ['corridors', id, 'fixedFee'], message: `must have at most ${minor} decimals for ${send}` });
+      for (const p of Object.keys(cc.partnerMaxAmounts))
+        if (!c.partners[p]) ctx.addIssue({ code: 'custom', path: ['corridors', id, 'partnerMaxAmounts', p], message: 'is not a partner in partners' });
     }
     for (const name of Object.keys(c.synthetic?.partners ?? {}))
       if (!c.partners[name]) ctx.addIssue({ code: 'custom', path: ['synthetic', 'partners', name], message: 'is not a partner in partners' });

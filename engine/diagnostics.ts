@@ -4,9 +4,11 @@ import { channel } from 'node:diagnostics_channel';
 export const channels = {
   /** { partner, pair, outcome } for every tick offered to the book. */
   tick: channel('fx:tick'),
+  /** { partner, pair, seq } once for each tick the workers hold out of routing as an outlier. */
+  heldOut: channel('fx:held-out'),
   /** { corridor, tradeable, latencyUs } for every snapshot published (tick arrival to publish). */
   snapshot: channel('fx:snapshot'),
-  /** { size, durationUs } per pricing batch. */
+  /** { size, durationUs, workUs } per pricing batch (round trip, and the pricing inside the worker). */
   batch: channel('fx:batch'),
   /** { error } when a pricing worker fails a batch. */
   workerError: channel('fx:worker-error'),

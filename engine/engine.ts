@@ -9,13 +9,14 @@ import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
 import { canonical, compare, isDecimal, parseAmount, receiveFor, sendFor, formatMoney } from './money.js';
-import type { PricingConfig } from './pricing-messages.js';
+import type { PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
+import { pricingConfig } from './pricing-config.js';
 import { PricingPool } from './pricing-pool.js';
 import { QuoteHub } from './quote-hub.js';
 import { isQuoteId, type LockOutcome, type QuoteStore, type RedeemOutcome } from './quote-store.js';
 import { RateBook, type TickOutcome } from './rate-book.js';
 import { corridorsByPair, pairsFor } from './routes.js';
-import type { AmountSide, CorridorSnapshot, IndicativeQuote, PartnerTick, QuoteTerms, TierPrice } from './types.js';
+import type { AmountSide, RouteLeg, CorridorSnapshot, IndicativeQuote, PartnerTick, QuoteTerms, TierPrice } from './types.js';
 
 export interface EngineOptions {
   config: LoadedConfig;
@@ -23,6 +24,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** false for a gateway-only process that receives snapshots from a pricer. */
   pricing?: boolean;
+  /** Replaces the pricing worker entry (tests wrap it to crash on purpose). */
+  pricingWorker?: URL;
 }
 
 export interface CorridorView {
@@ -48,9 +51,10 @@ interface Firm {
   send: string;
   receive: string;
   snapshot: CorridorSnapshot;
-  tier: TierPrice;
+  tier: TierPrice & { rate: string; route: number };
   sendAmount: string;
   receiveAmount: string;
+  fee: string;
 }
 
 /** Runs a lock or redeem and publishes its outcome (ok, or the error code) for metrics. */
@@ -79,6 +83,10 @@ export class Engine {
   readonly #pairsByCorridor = new Map<string, string[]>();
   /** corridor -> arrival (µs) of the first tick that dirtied it since its last batch */
   readonly #dirty = new Map<string, number>();
+  /** corridor -> volatility state the last accepted batch left */
+  readonly #volatility = new Map<string, VolatilityState>();
+  /** "partner pair" -> seq of the last tick reported held out, so each is reported once */
+  readonly #heldOut = new Map<string, number>();
   #scheduled = false;
   #inFlight = false;
   #sweep: NodeJS.Timeout | undefined;
@@ -88,9 +96,14 @@ export class Engine {
     this.#clock = opts.clock ?? systemClock;
     this.store = opts.store;
     this.hub = new QuoteHub(this.#clock);
-    this.#book = new RateBook({ maxFutureSkewMs: 2_000, maxTickAgeMs: 60_000 });
+    this.#book = new RateBook(opts.config.config.pricing);
     this.applyConfig(opts.config);
-    if (opts.pricing !== false) this.#pool = new PricingPool(opts.config.config.pricing.workers);
+    if (opts.pricing !== false) {
+      this.#pool = new PricingPool(opts.config.config.pricing.workers, opts.pricingWorker);
+      // applyConfig marked every corridor dirty before the pool existed: price them now, ticks or not.
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
+    }
     this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
     this.#sweep.unref();
   }
@@ -102,18 +115,9 @@ export class Engine {
   /** Swaps the config atomically: every batch after this one is priced under it; all corridors re-priced. */
   applyConfig(next: LoadedConfig): void {
     const c = next.config;
-    const corridors = Object.fromEntries(Object.keys(c.corridors).map((id) => {
-      const [send, receive] = split(id);
-      return [id, { send, receive }];
-    }));
-    this.#pricing = {
-      version: next.version,
-      pivots: [...c.pricing.pivots],
-      partners: Object.fromEntries(Object.entries(c.partners).map(([id, p]) => [id, { enabled: p.enabled, feeBps: p.feeBps }])),
-      corridors: Object.fromEntries(Object.entries(c.corridors).map(([id, cc]) => [id, {
-        ...corridors[id]!, maxStalenessMs: cc.maxStalenessMs, ratePrecision: cc.ratePrecision, tiers: cc.tiers.map((t) => ({ ...t })),
-      }])),
-    };
+    this.#pricing = pricingConfig(next);
+    const corridors = this.#pricing.corridors;
+    this.#book?.setLimits(c.pricing);
     this.#pairIndex = corridorsByPair(corridors, c.pricing.pivots);
     this.#pairsByCorridor.clear();
     for (const [id, { send, receive }] of Object.entries(corridors)) this.#pairsByCorridor.set(id, pairsFor(send, receive, c.pricing.pivots));
@@ -148,15 +152,26 @@ export class Engine {
     const pricing = this.#pricing;
     const corridors = [...dirty.keys()].filter((id) => pricing.corridors[id]);
     const pairs = new Set(corridors.flatMap((id) => this.#pairsByCorridor.get(id) ?? []));
+    const volatility: Record<string, VolatilityState> = {};
+    for (const id of corridors) {
+      const v = this.#volatility.get(id);
+      if (v) volatility[id] = v;
+    }
+    const batch: PricingBatch = { nowMs: this.#clock.nowMs(), configVersion: pricing.version, corridors, ticks: this.#book.linesFor(pairs), volatility };
     this.#inFlight = true;
     const start = performance.now();
     try {
-      const result = await this.#pool.price({ nowMs: this.#clock.nowMs(), config: pricing, corridors, ticks: this.#book.ticksFor(pairs) });
+      let result: PricingResult = await this.#pool.price(batch);
+      // A worker that does not hold this config version yet gets it once; later batches name it only.
+      if (result.kind === 'needConfig') result = await this.#pool.price({ ...batch, config: pricing });
+      if (result.kind === 'needConfig') throw new Error(`pricing worker refused config ${pricing.version} it was sent`);
       if (channels.batch.hasSubscribers) channels.batch.publish({ size: corridors.length, durationUs: (performance.now() - start) * 1000, workUs: result.workUs });
       if (this.#closed) return;
+      this.#reportHeldOut(result.heldOut);
       for (const p of result.corridors) {
         // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
         if (p.configVersion !== this.#pricing.version) continue;
+        if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
         const c = pricing.corridors[p.corridor]!;
         const published = this.hub.offer(p, c.send, c.receive);
         if (published && channels.snapshot.hasSubscribers)
@@ -175,6 +190,17 @@ export class Engine {
     }
   }
 
+  #reportHeldOut(heldOut: string[]): void {
+    for (const h of heldOut) {
+      const [partner, pair, seqText] = h.split(' ') as [string, string, string];
+      const seq = Number(seqText);
+      const key = `${partner} ${pair}`;
+      if ((this.#heldOut.get(key) ?? -1) >= seq) continue;
+      this.#heldOut.set(key, seq);
+      if (channels.heldOut.hasSubscribers) channels.heldOut.publish({ partner, pair, seq });
+    }
+  }
+
   /**
    * Legs age while no ticks arrive. A pricer re-prices corridors whose oldest leg is about to pass its bound
    * (another route may take over); a gateway without pricing, hearing nothing from its pricer, marks them
@@ -188,7 +214,7 @@ export class Engine {
       if (!c || !s.tradeable) continue;
       if (this.#pool && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
       else if (!this.#pool && nowUs - s.oldestTickUs > c.maxStalenessMs * 1000)
-        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', routeRate: null, mid: null, route: [], tiers: [], ts: nowUs });
+        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', mid: null, routes: [], tiers: [], ts: nowUs });
     }
   }
 
@@ -234,6 +260,19 @@ export class Engine {
     return this.#loaded.config.corridors[corridor]?.tiers.length ?? 0;
   }
 
+  /**
+   * The tier a receive amount is priced in: the best-rate tier whose send amount, priced at that tier's rate,
+   * still falls in that tier or above. So a customer never gets a better tier than the send amount earns.
+   */
+  static tierForReceive<T extends { upTo?: string; rate: string | null }>(tiers: readonly T[], sendAt: (t: T) => string): T | undefined {
+    for (let k = tiers.length - 1; k >= 0; k--) {
+      const t = tiers[k]!;
+      if (t.rate === null) continue;
+      if (k === 0 || compare(sendAt(t), tiers[k - 1]!.upTo!) > 0) return t;
+    }
+    return undefined;
+  }
+
   /** Firm terms for an amount from the latest fresh snapshot, or a coded refusal. */
   #firm(corridor: unknown, side: AmountSide, amount: unknown): Firm {
     if (typeof corridor !== 'string' || !this.#loaded.config.corridors[corridor])
@@ -244,32 +283,40 @@ export class Engine {
     if ('error' in parsed) throw fxError('invalid_amount', parsed.error);
     const snapshot = this.#fresh(corridor);
     if (!snapshot) throw fxError('corridor_unavailable', `${corridor} has no fresh price right now`);
-    let tier: TierPrice;
+    const fee = formatMoney(c.fixedFee, send);
+    let tier: TierPrice | undefined;
     let sendAmount: string;
     let receiveAmount: string;
     if (side === 'send') {
       sendAmount = parsed.amount;
       tier = Engine.tierFor(snapshot.tiers, sendAmount);
-      receiveAmount = receiveFor(sendAmount, tier.rate, receive);
+      receiveAmount = tier.rate === null ? '0' : receiveFor(sendAmount, tier.rate, receive, fee);
     } else {
       receiveAmount = parsed.amount;
-      // The tier is picked by the send amount at the widest spread, then the send amount priced at that tier.
-      tier = Engine.tierFor(snapshot.tiers, sendFor(receiveAmount, snapshot.tiers[0]!.rate, send));
-      sendAmount = sendFor(receiveAmount, tier.rate, send);
+      tier = Engine.tierForReceive(snapshot.tiers, (t) => sendFor(receiveAmount, t.rate!, send, fee));
+      sendAmount = tier ? sendFor(receiveAmount, tier.rate!, send, fee) : '0';
     }
+    if (!tier || tier.rate === null || tier.route === null)
+      throw fxError('corridor_unavailable', `${corridor} has no eligible partner route for this amount right now`);
     if (compare(sendAmount, c.minAmount) < 0 || compare(sendAmount, c.maxAmount) > 0)
       throw fxError('amount_out_of_range', `sendAmount ${sendAmount} ${send} is outside ${c.minAmount}..${c.maxAmount} ${send} for ${corridor}`);
+    if (tier.maxAmount !== undefined && compare(sendAmount, tier.maxAmount) > 0)
+      throw fxError('amount_out_of_range', `sendAmount ${sendAmount} ${send} is above ${tier.maxAmount} ${send}, the most the partners on ${corridor} take right now`);
     if (compare(receiveAmount, '0') <= 0)
       throw fxError('amount_out_of_range', `receiveAmount would be 0 ${receive}`);
-    return { corridor, send, receive, snapshot, tier, sendAmount, receiveAmount };
+    return { corridor, send, receive, snapshot, tier: tier as Firm['tier'], sendAmount, receiveAmount, fee };
+  }
+
+  #route(f: Firm): RouteLeg[] {
+    return f.snapshot.routes[f.tier.route]!.legs.map((l) => ({ partner: l.partner, pair: l.pair, rate: l.rate, ageMs: l.ageMs }));
   }
 
   indicative(corridor: unknown, side: AmountSide, amount: unknown): IndicativeQuote {
     const f = this.#firm(corridor, side, amount);
     return {
       corridor: f.corridor, sendCurrency: f.send, receiveCurrency: f.receive, sendAmount: f.sendAmount, receiveAmount: f.receiveAmount,
-      rate: f.tier.rate, mid: f.snapshot.mid!, spreadBps: f.tier.spreadBps, tier: f.tier.tier, fee: formatMoney('0', f.send),
-      configVersion: f.snapshot.configVersion, tickTs: f.snapshot.tickTs,
+      rate: f.tier.rate, mid: f.snapshot.mid!, spreadBps: f.tier.spreadBps, spread: f.tier.spread, tier: f.tier.tier, fee: f.fee,
+      configVersion: f.snapshot.configVersion, tickTs: f.snapshot.tickTs, route: this.#route(f),
     };
   }
 
@@ -295,11 +342,12 @@ export class Engine {
       sendAmount: f.sendAmount,
       receiveAmount: f.receiveAmount,
       rate: f.tier.rate,
-      fee: formatMoney('0', f.send),
+      fee: f.fee,
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(expiresAtMs).toISOString(),
       configVersion: f.snapshot.configVersion,
-      route: f.snapshot.route.map((l) => ({ partner: l.partner, pair: l.pair, rate: l.rate })),
+      route: this.#route(f),
+      spread: f.tier.spread,
     };
     return this.store.lock({
       terms,

@@ -46,39 +46,127 @@ export function compare(a: string, b: string): number {
   return new D(a).cmp(b);
 }
 
-/** Route rate of one leg: pair S/R gives bid; pair R/S gives 1 / ask. A partner fee scales it by (1 - fee/10000). */
-export function legRate(bid: string, ask: string, inverted: boolean, feeBps: string): Dec {
-  const raw = inverted ? new D(1).div(ask) : new D(bid);
-  return feeBps === '0' ? raw : raw.times(new D(1).minus(new D(feeBps).div(10_000)));
+/** A decimal string (plain, non-negative) parsed once, for the pricing workers' hot path. */
+export function dec(s: string): Dec {
+  return new D(s);
 }
 
-export function legMid(bid: string, ask: string, inverted: boolean): Dec {
-  const mid = new D(bid).plus(ask).div(2);
-  return inverted ? new D(1).div(mid) : mid;
+const ONE = new D(1);
+const TEN_THOUSAND = new D(10_000);
+/** (1 - bps/10000) and bps as decimals, by their string: a handful of distinct values, parsed once. */
+const factors = new Map<string, Dec>();
+const bpsValues = new Map<string, Dec>();
+
+function factorOf(bps: string): Dec {
+  let f = factors.get(bps);
+  if (!f) factors.set(bps, (f = ONE.minus(new D(bps).div(TEN_THOUSAND))));
+  return f;
+}
+
+function bpsOf(bps: string): Dec {
+  let b = bpsValues.get(bps);
+  if (!b) bpsValues.set(bps, (b = new D(bps)));
+  return b;
+}
+
+/** Route rate of one leg: pair S/R gives bid; pair R/S gives 1 / ask. A partner fee scales it by (1 - fee/10000). */
+export function legRate(bid: Dec, ask: Dec, inverted: boolean, feeBps: string): Dec {
+  const raw = inverted ? ONE.div(ask) : bid;
+  return feeBps === '0' ? raw : raw.times(factorOf(feeBps));
+}
+
+/** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
+export function legMid(bid: Dec, ask: Dec, inverted: boolean): Dec {
+  const twice = bid.plus(ask);
+  return inverted ? new D(2).div(twice) : twice.div(2);
 }
 
 export function product(values: Dec[]): Dec {
-  return values.reduce((acc, v) => acc.times(v), new D(1));
+  return values.length === 1 ? values[0]! : values.reduce((acc, v) => acc.times(v), ONE);
+}
+
+/**
+ * The shape of a bid/ask quote (both plain decimals): crossed when bid > ask, too wide when (ask - bid) / mid
+ * is above maxWidthBps, i.e. (ask - bid) * 20000 > maxWidthBps * (ask + bid). It runs on the main thread for
+ * every tick, so it works on exact scaled integers (BigInt) rather than allocating decimals.
+ */
+export function quoteShape(bid: string, ask: string, maxWidthBps: string): 'ok' | 'crossed' | 'too_wide' {
+  const dp = Math.max(places(bid), places(ask));
+  const b = scaled(bid, dp);
+  const a = scaled(ask, dp);
+  if (b > a) return 'crossed';
+  const w = places(maxWidthBps);
+  return (a - b) * 20_000n * 10n ** BigInt(w) > scaled(maxWidthBps, w) * (a + b) ? 'too_wide' : 'ok';
+}
+
+/** A plain decimal string as an integer count of 10^-dp units ("84.5", 3 -> 84500n); dp >= its decimals. */
+function scaled(s: string, dp: number): bigint {
+  const dot = s.indexOf('.');
+  const int = dot < 0 ? s : s.slice(0, dot);
+  const frac = dot < 0 ? '' : s.slice(dot + 1);
+  return BigInt(int + frac.padEnd(dp, '0'));
+}
+
+/** true when x is further than bps from ref: |x - ref| * 10000 > bps * ref. */
+export function fartherThan(x: Dec, ref: Dec, bps: string): boolean {
+  return x.minus(ref).abs().times(TEN_THOUSAND).gt(ref.times(bpsOf(bps)));
+}
+
+/** Sum of bps strings, as a canonical string ("60" + "-5" + "0" -> "55"). */
+export function sumBps(values: string[]): string {
+  return values.reduce((acc, v) => acc.plus(v), new D(0)).toString();
+}
+
+/** v bounded to [lo, hi], as a canonical string. */
+export function clamp(v: string, lo: string, hi: string): string {
+  const d = new D(v);
+  return (d.lt(lo) ? new D(lo) : d.gt(hi) ? new D(hi) : d).toString();
+}
+
+/** The factor a spread leaves of the route rate: 1 - spreadBps/10000. */
+export function spreadFactor(spreadBps: string): Dec {
+  return factorOf(spreadBps);
 }
 
 /** Customer rate: routeRate * (1 - spreadBps/10000), rounded down to the corridor's rate precision. */
-export function customerRate(routeRate: Dec | string, spreadBps: string, precision: number): string {
-  return new D(routeRate)
-    .times(new D(1).minus(new D(spreadBps).div(10_000)))
-    .toDecimalPlaces(precision, D.ROUND_DOWN)
-    .toFixed(precision);
+export function customerRate(routeRate: Dec | string, spread: Dec | string, precision: number): string {
+  const factor = typeof spread === 'string' ? spreadFactor(spread) : spread;
+  return (typeof routeRate === 'string' ? new D(routeRate) : routeRate).times(factor).toFixed(precision, D.ROUND_DOWN);
 }
 
-/** Send-fixed: receiveAmount = roundDown(sendAmount * rate, receive minor units). */
-export function receiveFor(sendAmount: string, rate: string, receiveCurrency: string): string {
+/**
+ * Send-fixed: receiveAmount = roundDown((sendAmount - fee) * rate, receive minor units). The fixed fee is in
+ * the send currency and is not converted, so the house never pays out on it.
+ */
+export function receiveFor(sendAmount: string, rate: string, receiveCurrency: string, fee = '0'): string {
   const minor = minorUnits(receiveCurrency) ?? 2;
-  return new D(sendAmount).times(rate).toDecimalPlaces(minor, D.ROUND_DOWN).toFixed(minor);
+  return new D(sendAmount).minus(fee).times(rate).toDecimalPlaces(minor, D.ROUND_DOWN).toFixed(minor);
 }
 
-/** Receive-fixed: sendAmount = roundUp(receiveAmount / rate, send minor units). */
-export function sendFor(receiveAmount: string, rate: string, sendCurrency: string): string {
+/** Receive-fixed: sendAmount = roundUp(receiveAmount / rate, send minor units) + fee. */
+export function sendFor(receiveAmount: string, rate: string, sendCurrency: string, fee = '0'): string {
   const minor = minorUnits(sendCurrency) ?? 2;
-  return new D(receiveAmount).div(rate).toDecimalPlaces(minor, D.ROUND_UP).toFixed(minor);
+  return new D(receiveAmount).div(rate).toDecimalPlaces(minor, D.ROUND_UP).plus(fee).toFixed(minor);
+}
+
+/**
+ * One volatility sample: the squared return since the previous sampled mid, added to the earlier sum after
+ * it decayed by `decay` per elapsed sample period. Returns the new sum of squared returns.
+ */
+export function decayedSquaredReturns(prevSum: string, prevMid: string, mid: Dec, decay: string, periods: number): string {
+  const r = mid.minus(prevMid).div(prevMid);
+  return new D(prevSum).times(new D(decay).pow(periods)).plus(r.times(r)).toSignificantDigits(12, D.ROUND_HALF_EVEN).toString();
+}
+
+/** true when a sum of squared returns means a volatility above thresholdBps: sum > (threshold/10000)^2. */
+export function varianceAbove(sum: string, thresholdBps: string): boolean {
+  const t = new D(thresholdBps).div(10_000);
+  return new D(sum).gt(t.times(t));
+}
+
+/** 1 - part/whole, for the volatility decay per sample ("1000", "60000" -> "0.98333..."). */
+export function oneMinusRatio(part: number, whole: number): string {
+  return new D(1).minus(new D(part).div(whole)).toString();
 }
 
 export function formatMoney(amount: string, currency: string): string {

@@ -15,8 +15,9 @@ export class QuoteHub {
   offer(p: PricedCorridor, send: string, receive: string): CorridorSnapshot | undefined {
     const prev = this.#latest.get(p.corridor);
     const same = prev !== undefined && prev.tradeable === p.tradeable && prev.mid === p.mid && prev.configVersion === p.configVersion &&
-      prev.tiers.length === p.tiers.length && prev.tiers.every((t, i) => t.rate === p.tiers[i]!.rate);
-    const snapshot: CorridorSnapshot = { ...p, send, receive, seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs() };
+      prev.tiers.length === p.tiers.length && prev.tiers.every((t, i) => t.rate === p.tiers[i]!.rate && t.spreadBps === p.tiers[i]!.spreadBps);
+    const { volatility: _, ...priced } = p;
+    const snapshot: CorridorSnapshot = { ...priced, send, receive, seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs() };
     this.#latest.set(p.corridor, snapshot);
     if (same) return undefined;
     for (const fn of this.#listeners) fn(snapshot);

@@ -16,6 +16,8 @@ export interface PartnerTick {
 export interface BookTick extends PartnerTick {
   /** Arrival time, epoch microseconds. */
   receivedAtUs: number;
+  /** What the price is as of: the older of the partner's timestamp and the arrival, epoch µs. Staleness counts from it. */
+  asOfUs: number;
 }
 
 export interface RouteLeg {
@@ -27,12 +29,36 @@ export interface RouteLeg {
   ageMs: number;
 }
 
+/** One way to turn send into receive: the product of its legs' rates. */
+export interface Route {
+  rate: string;
+  /** The largest send amount all its partners take on this corridor (absent: no limit). */
+  maxAmount?: string;
+  legs: RouteLeg[];
+}
+
+/** Which parts made a spread, in bps: totalBps = clamp(sum of the parts, minSpreadBps, maxSpreadBps). */
+export interface SpreadParts {
+  tierBps: string;
+  marketClosedBps: string;
+  volatilityBps: string;
+  skewBps: string;
+  totalBps: string;
+}
+
 export interface TierPrice {
   tier: number;
   /** Send amount up to which this tier applies (none on the last tier). */
   upTo?: string;
+  /** Set when the tier's route is capped below the tier's top by a partner limit: larger amounts are refused. */
+  maxAmount?: string;
+  /** The total spread (spread.totalBps). */
   spreadBps: string;
-  rate: string;
+  spread: SpreadParts;
+  /** Customer rate; null when no eligible route takes this tier's amounts. */
+  rate: string | null;
+  /** Index into the snapshot's routes of the route this tier is priced on; null with rate null. */
+  route: number | null;
 }
 
 /** The pricing pool's output for one corridor: strings only, so it crosses threads and Redis as is. */
@@ -43,14 +69,13 @@ export interface CorridorSnapshot {
   tradeable: boolean;
   /** Why the corridor is not tradeable, when it is not. */
   reason?: string;
-  /** Best route rate before spread. */
-  routeRate: string | null;
   mid: string | null;
-  route: RouteLeg[];
+  /** Eligible routes, best (highest rate) first: each family's best (direct, via each pivot) and every tier's. */
+  routes: Route[];
   tiers: TierPrice[];
-  /** Newest arrival among the ticks behind the route, epoch µs. */
+  /** Newest arrival among the ticks behind the routes, epoch µs. */
   tickTs: number;
-  /** Oldest arrival among the ticks behind the route, epoch µs: the snapshot is stale when this is. */
+  /** Oldest as-of time among the ticks behind the routes, epoch µs: the snapshot is stale when this is. */
   oldestTickUs: number;
   configVersion: string;
   /** Per corridor, increasing with every published snapshot. */
@@ -81,7 +106,10 @@ export interface QuoteTerms {
   createdAt: string;
   expiresAt: string;
   configVersion: string;
-  route: { partner: string; pair: string; rate: string }[];
+  /** The legs the rate came from; ageMs (how old each leg's tick was) is absent on quotes locked before it existed. */
+  route: { partner: string; pair: string; rate: string; ageMs?: number }[];
+  /** Which parts made the spread; absent on quotes locked before it existed. */
+  spread?: SpreadParts;
 }
 
 export type QuoteStatus = 'locked' | 'redeemed' | 'expired';
@@ -95,8 +123,10 @@ export interface IndicativeQuote {
   rate: string;
   mid: string;
   spreadBps: string;
+  spread: SpreadParts;
   tier: number;
   fee: string;
   configVersion: string;
   tickTs: number;
+  route: RouteLeg[];
 }

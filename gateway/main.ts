@@ -90,7 +90,13 @@ export async function start(settings: Settings): Promise<Running> {
       limits.reset();
       metrics.setConfigVersion(next.version);
       const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('synthetic.'));
-      logger.info({ version: next.version, changes: changes.map((c) => ({ ...c, path: c.path.startsWith('apiKeys') ? 'apiKeys' : c.path })) }, 'config reloaded');
+      // A corridor change reads as (corridor, field, old, new): "USD-INR", "tiers.0.spreadBps", "60", "55".
+      const logged = changes.map((c) => {
+        if (c.path.startsWith('apiKeys')) return { ...c, path: 'apiKeys' };
+        const corridor = /^corridors\.([A-Z]{3}-[A-Z]{3})(?:\.(.+))?$/.exec(c.path);
+        return corridor ? { corridor: corridor[1], field: corridor[2] ?? '(whole corridor)', old: c.old, new: c.new } : c;
+      });
+      logger.info({ version: next.version, changes: logged }, 'config reloaded');
       if (restart.length) logger.warn({ paths: restart.map((c) => c.path) }, 'these settings take effect on restart');
     },
     onReject: (err) => {

@@ -12,6 +12,7 @@ export class Metrics {
     name: 'fx_tick_to_publish_seconds', help: 'From the arrival of the tick that dirtied a corridor to the publish of its snapshot',
     buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3], registers: [this.registry],
   });
+  readonly heldOut = new Counter({ name: 'fx_ticks_held_out_total', help: 'Ticks held out of routing as outliers against the other fresh partners', labelNames: ['partner', 'pair'], registers: [this.registry] });
   readonly batch = new Histogram({ name: 'fx_pricing_batch_seconds', help: 'Pricing batch round trip through the worker pool', buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3], registers: [this.registry] });
   readonly workerErrors = new Counter({ name: 'fx_pricing_worker_errors_total', help: 'Pricing batches lost to a worker error (corridors re-priced)', registers: [this.registry] });
   readonly quotes = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems answered, by outcome (ok or error code)', labelNames: ['op', 'outcome'], registers: [this.registry] });
@@ -38,6 +39,7 @@ export class Metrics {
     });
     this.storeUp.set(engine.store.up ? 1 : 0);
     this.#on(channels.tick.name as string, (m) => this.ticks.inc({ partner: m.partner, outcome: m.outcome }));
+    this.#on(channels.heldOut.name as string, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
     this.#on(channels.snapshot.name as string, (m) => this.tickToPublish.observe(us(m.latencyUs)));
     this.#on(channels.batch.name as string, (m) => this.batch.observe(us(m.durationUs)));
     this.#on(channels.workerError.name as string, () => this.workerErrors.inc());

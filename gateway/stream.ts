@@ -26,10 +26,11 @@ const MAX_CORRIDORS_PER_OP = 64;
 const topicOf = (corridor: string, tier: number) => `q/${corridor}/${tier}`;
 
 export function quoteFrame(s: CorridorSnapshot, tier: number): string {
-  const t = s.tradeable ? s.tiers[tier] : undefined;
+  // A tier no eligible route takes (partner limits) is not tradeable even when the corridor is.
+  const t = s.tradeable && s.tiers[tier]?.rate ? s.tiers[tier] : undefined;
   return JSON.stringify({
-    type: 'quote', corridor: s.corridor, rate: t?.rate ?? null, mid: t ? s.mid : null, spreadBps: t?.spreadBps ?? null, tier,
-    tradeable: t !== undefined, seq: s.seq, ts: s.ts, tickTs: s.tickTs, configVersion: s.configVersion,
+    type: 'quote', corridor: s.corridor, rate: t?.rate ?? null, mid: t ? s.mid : null, spreadBps: t?.spreadBps ?? null,
+    spread: t?.spread ?? null, tier, tradeable: t !== undefined, seq: s.seq, ts: s.ts, tickTs: s.tickTs, configVersion: s.configVersion,
   });
 }
 
@@ -249,7 +250,11 @@ export class Stream {
           if (this.#sockets.has(ws)) this.#watch(ws, reqId, body);
           return `{"type":"locked","reqId":${JSON.stringify(reqId)},"quote":${body}}`;
         },
-        (err) => errorFrame(isFxError(err) ? err : fxError('internal_error', 'an unexpected error occurred; it was logged'), reqId),
+        (err) => {
+          if (isFxError(err)) return errorFrame(err, reqId);
+          this.deps.logger.error({ err, reqId }, 'stream lock failed');
+          return errorFrame(fxError('internal_error', 'an unexpected error occurred; it was logged'), reqId);
+        },
       )
       .then((frame) => {
         inFlight.count--;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath } from '../../config/index.js';
 import { start, type Running } from '../../gateway/index.js';
@@ -27,13 +27,13 @@ export interface TestServer extends Running {
   keyPrefix: string;
 }
 
-export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string; redisUrl?: string }): Promise<TestServer> {
+export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string; redisUrl?: string; logger?: Logger }): Promise<TestServer> {
   const configPath = opts.configPath ?? writeConfig(opts.edit);
   const keyPrefix = testPrefix();
   const running = await start({
     configPath, port: 0, host: '127.0.0.1', role: 'all', logLevel: 'silent', production: false,
     redisUrl: opts.store === 'redis' ? (opts.redisUrl ?? REDIS_URL) : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   return { ...running, base: `http://127.0.0.1:${running.port}`, ws: `ws://127.0.0.1:${running.port}/v1/stream`, configPath, keyPrefix };
 }

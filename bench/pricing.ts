@@ -1,0 +1,276 @@
+// Pricing hot path: ticks in on the main thread -> rate book -> one batch per turn -> worker pool -> snapshot.
+//
+//   load phase:       20 corridors x 3 partners x 500 ticks/s (30 000 ticks/s), each run RUN_MS long
+//   saturation phase: ticks as fast as the main thread can offer them, to see what the pool keeps up with
+//   idle baseline:    the event-loop measurement with nothing running (the machine is shared)
+//
+// pricingStageUs is the time a worker spends pricing one batch (every dirty corridor, here all 20);
+// tickToSnapshotUs runs from the arrival of the first tick that dirtied a corridor to its snapshot's publish.
+//
+// Figures per run, then the median of every figure over the runs, written to bench/results/pricing.json with
+// the machine and the commit. Run from dist (`npm run bench:pricing`): the workers load compiled JS.
+import { execFileSync } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { projectRoot, validateConfig, type LoadedConfig } from '../config/index.js';
+import { channels, Engine, MemoryQuoteStore, systemClock, type PartnerTick } from '../engine/index.js';
+import { fromScaled, prng, toScaled } from '../feeds/index.js';
+
+const RUNS = Number(process.argv[2] ?? 5);
+const RUN_MS = 4_000;
+const WARMUP_MS = 1_500;
+const SATURATION_MS = 2_000;
+const PARTNERS = ['lp-a', 'lp-b', 'lp-c'];
+const TICKS_PER_STREAM_PER_S = 500;
+
+// Corridor -> the pair partners quote for it (direct, inverted, or the legs of a pivot route are all among these).
+const MIDS: Record<string, string> = {
+  'USD/INR': '84.50', 'USD/PHP': '58.20', 'USD/MXN': '19.80', 'USD/JPY': '151.30', 'USD/KWD': '0.3075', 'GBP/INR': '107.30',
+  'EUR/INR': '91.40', 'USD/AED': '3.6725', 'EUR/GBP': '0.8520', 'USD/CNY': '7.2400', 'USD/BRL': '5.4200', 'USD/NGN': '1550.00',
+  'USD/PKR': '278.50', 'USD/BDT': '119.70', 'USD/CAD': '1.3900', 'AUD/USD': '0.6550', 'USD/SGD': '1.3400', 'EUR/USD': '1.0820',
+  'GBP/USD': '1.2700', 'USD/VND': '25400',
+};
+const CORRIDORS = [
+  'USD-INR', 'USD-PHP', 'USD-MXN', 'USD-JPY', 'USD-KWD', 'GBP-INR', 'EUR-INR', 'AED-INR', 'GBP-EUR', 'USD-CNY',
+  'USD-BRL', 'USD-NGN', 'USD-PKR', 'USD-BDT', 'CAD-INR', 'AUD-INR', 'SGD-INR', 'EUR-PHP', 'GBP-PHP', 'USD-VND',
+];
+
+function benchConfig(): LoadedConfig {
+  const tiers = [{ upTo: '1000', spreadBps: '60' }, { upTo: '10000', spreadBps: '40' }, { spreadBps: '25' }];
+  return validateConfig({
+    pricing: { workers: 1, pivots: ['USD', 'EUR'] },
+    partners: { 'lp-a': { feeBps: '0' }, 'lp-b': { feeBps: '1.5' }, 'lp-c': { feeBps: '0' } },
+    corridors: Object.fromEntries(CORRIDORS.map((id) => [id, {
+      minAmount: '10', maxAmount: '50000', ratePrecision: 4, tiers, marketClosedBps: '15', skewBps: '2', minSpreadBps: '10', maxSpreadBps: '200',
+      volatility: { thresholdBps: '30', widenBps: '10' }, partnerMaxAmounts: { 'lp-c': '20000' },
+    }])),
+  }, '<bench>');
+}
+
+/** Pre-made prices per partner and pair (a seeded walk, 8 bps wide), so making ticks costs the loop nothing. */
+function priceRings(): { partner: string; pair: string; ring: { bid: string; ask: string }[] }[] {
+  const streams = [];
+  for (const partner of PARTNERS)
+    for (const [pair, mid] of Object.entries(MIDS)) {
+      const random = prng(partner.length * 7919 + pair.charCodeAt(0) * 31 + pair.charCodeAt(4));
+      const m = toScaled(mid, 6);
+      let walk = 0n;
+      const ring = Array.from({ length: 512 }, () => {
+        walk += BigInt(Math.round((random() * 2 - 1) * 10)); // in 0.1 bps
+        walk -= walk / 20n;
+        const at = (tenths: bigint) => (m * (100_000n + walk + tenths)) / 100_000n;
+        return { bid: fromScaled(at(-40n), 6), ask: fromScaled(at(40n), 6) };
+      });
+      streams.push({ partner, pair, ring });
+    }
+  return streams;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN);
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const round = (x: number, dp = 1) => Math.round(x * 10 ** dp) / 10 ** dp;
+
+interface Collect {
+  snapshotUs: number[];
+  workUs: number[];
+  roundTripUs: number[];
+  batchSizes: number[];
+  errors: number;
+}
+
+function collector(): { data: Collect; stop: () => void } {
+  const data: Collect = { snapshotUs: [], workUs: [], roundTripUs: [], batchSizes: [], errors: 0 };
+  const onSnapshot = (m: any) => data.snapshotUs.push(m.latencyUs);
+  const onBatch = (m: any) => (data.workUs.push(m.workUs), data.roundTripUs.push(m.durationUs), data.batchSizes.push(m.size));
+  const onError = () => data.errors++;
+  subscribe(channels.snapshot.name as string, onSnapshot);
+  subscribe(channels.batch.name as string, onBatch);
+  subscribe(channels.workerError.name as string, onError);
+  return {
+    data,
+    stop: () => {
+      unsubscribe(channels.snapshot.name as string, onSnapshot);
+      unsubscribe(channels.batch.name as string, onBatch);
+      unsubscribe(channels.workerError.name as string, onError);
+    },
+  };
+}
+
+class Feed {
+  readonly #seq = new Map<string, number>();
+  #i = 0;
+  accepted = 0;
+  offered = 0;
+  constructor(private readonly engine: Engine, private readonly streams: ReturnType<typeof priceRings>) {}
+
+  /** Offers n ticks, round-robin over the streams. */
+  offer(n: number): void {
+    const ts = Date.now();
+    for (let k = 0; k < n; k++) {
+      const s = this.streams[this.#i++ % this.streams.length]!;
+      const key = `${s.partner} ${s.pair}`;
+      const seq = (this.#seq.get(key) ?? 0) + 1;
+      this.#seq.set(key, seq);
+      const p = s.ring[seq % s.ring.length]!;
+      const tick: PartnerTick = { partner: s.partner, pair: s.pair, bid: p.bid, ask: p.ask, ts, seq };
+      this.offered++;
+      if (this.engine.ingest(tick) === 'accepted') this.accepted++;
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Offers ticks at `perSecond` for `ms`, topping up on a 1 ms timer (as feeds' sockets would, in small bursts). */
+async function paced(feed: Feed, perSecond: number, ms: number): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - start;
+      const due = Math.floor((Math.min(elapsed, ms) / 1000) * perSecond) - sent;
+      if (due > 0) feed.offer(due);
+      sent += Math.max(0, due);
+      if (elapsed >= ms) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+}
+
+async function loadRun(engine: Engine, streams: ReturnType<typeof priceRings>) {
+  const feed = new Feed(engine, streams);
+  const target = streams.length * TICKS_PER_STREAM_PER_S;
+  await paced(feed, target, WARMUP_MS);
+  const { data, stop } = collector();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const before = { offered: feed.offered, accepted: feed.accepted };
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await paced(feed, target, RUN_MS);
+  const seconds = (performance.now() - start) / 1000;
+  const cpuMs = process.cpuUsage(cpu);
+  loop.disable();
+  stop();
+  await sleep(50);
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const snap = sorted(data.snapshotUs);
+  const work = sorted(data.workUs);
+  const trip = sorted(data.roundTripUs);
+  return {
+    targetTicksPerS: target,
+    offeredTicksPerS: round((feed.offered - before.offered) / seconds, 0),
+    acceptedTicksPerS: round((feed.accepted - before.accepted) / seconds, 0),
+    batchesPerS: round(data.batchSizes.length / seconds, 0),
+    corridorsPerBatchMedian: median(data.batchSizes),
+    snapshotsPerS: round(snap.length / seconds, 0),
+    tickToSnapshotUs: { p50: round(percentile(snap, 50), 0), p99: round(percentile(snap, 99), 0) },
+    pricingStageUs: { p50: round(percentile(work, 50), 0), p99: round(percentile(work, 99), 0) },
+    pricingStagePerCorridorUs: round(percentile(work, 50) / Math.max(1, median(data.batchSizes)), 1),
+    batchRoundTripUs: { p50: round(percentile(trip, 50), 0), p99: round(percentile(trip, 99), 0) },
+    mainEventLoopDelayMs: delays(loop),
+    /** Main thread and worker together (process.cpuUsage counts every thread), % of one core. */
+    processCpuPercent: round(((cpuMs.user + cpuMs.system) / 1000 / (seconds * 1000)) * 100, 0),
+    workerErrors: data.errors,
+  };
+}
+
+// The histogram records the whole interval between 1 ms timer wake-ups: the delay is what exceeds the 1 ms.
+const delays = (h: ReturnType<typeof monitorEventLoopDelay>) => ({
+  p50: round(Math.max(0, h.percentile(50) / 1e6 - 1), 2),
+  p99: round(Math.max(0, h.percentile(99) / 1e6 - 1), 2),
+  max: round(Math.max(0, h.max / 1e6 - 1), 2),
+});
+
+/** The same event-loop measurement with nothing running: what the machine itself adds (it is shared). */
+async function idleRun() {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  await sleep(RUN_MS);
+  loop.disable();
+  return { mainEventLoopDelayMs: delays(loop) };
+}
+
+async function saturationRun(engine: Engine, streams: ReturnType<typeof priceRings>) {
+  const feed = new Feed(engine, streams);
+  const { data, stop } = collector();
+  const start = performance.now();
+  // 200 ticks per turn, then yield, so batches go out between bursts as they would under a real flood.
+  while (performance.now() - start < SATURATION_MS) {
+    feed.offer(200);
+    await new Promise((r) => setImmediate(r));
+  }
+  const seconds = (performance.now() - start) / 1000;
+  stop();
+  await sleep(50);
+  return {
+    acceptedTicksPerS: round(feed.accepted / seconds, 0),
+    batchesPerS: round(data.batchSizes.length / seconds, 0),
+    corridorsPricedPerS: round(data.batchSizes.reduce((a, b) => a + b, 0) / seconds, 0),
+    tickToSnapshotUs: { p50: round(percentile([...data.snapshotUs].sort((a, b) => a - b), 50), 0), p99: round(percentile([...data.snapshotUs].sort((a, b) => a - b), 99), 0) },
+  };
+}
+
+function medians<T extends Record<string, unknown>>(runs: T[]): T {
+  const first = runs[0]!;
+  return Object.fromEntries(Object.entries(first).map(([k, v]) => {
+    if (typeof v === 'number') return [k, median(runs.map((r) => r[k] as number))];
+    if (v && typeof v === 'object') return [k, medians(runs.map((r) => r[k] as Record<string, unknown>))];
+    return [k, v];
+  })) as T;
+}
+
+function git(...args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: projectRoot(), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  const streams = priceRings();
+  const load = [];
+  const saturation = [];
+  const idle = [];
+  const loadBefore = loadavg();
+  for (let i = 0; i < RUNS; i++) {
+    // A fresh engine per run: one run's book, volatility and JIT state do not flatter the next.
+    idle.push(await idleRun());
+    const engine = new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000) });
+    await sleep(300);
+    load.push(await loadRun(engine, streams));
+    saturation.push(await saturationRun(engine, streams));
+    await engine.close();
+    process.stdout.write(`run ${i + 1}/${RUNS}: ${JSON.stringify(load.at(-1))}\n`);
+  }
+  const m = medians(load);
+  const result = {
+    bench: 'pricing',
+    date: new Date().toISOString(),
+    commit: git('rev-parse', 'HEAD'),
+    dirty: git('status', '--porcelain') !== '',
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 0), node: process.version, loadavgAtStart: loadBefore.map((x) => round(x, 2)) },
+    setup: { corridors: CORRIDORS.length, partners: PARTNERS.length, pairs: Object.keys(MIDS).length, ticksPerStreamPerS: TICKS_PER_STREAM_PER_S, workers: config.config.pricing.workers, runs: RUNS, runMs: RUN_MS },
+    goals: {
+      pricingStageP99Us: { goal: 200, median: m.pricingStageUs.p99, met: m.pricingStageUs.p99 <= 200 },
+      mainEventLoopDelayP99Ms: { goal: 2, median: m.mainEventLoopDelayMs.p99, met: m.mainEventLoopDelayMs.p99 <= 2 },
+    },
+    idleBaseline: { median: medians(idle), runs: idle },
+    load: { median: m, runs: load },
+    saturation: { median: medians(saturation), runs: saturation },
+  };
+  const dir = join(projectRoot(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'pricing.json');
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify({ goals: result.goals, idle: result.idleBaseline.median, load: m, saturation: result.saturation.median }, null, 2)}\nwritten to ${file}\n`);
+}
+
+await main();

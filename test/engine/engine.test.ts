@@ -1,0 +1,118 @@
+// The engine with its real worker pool: locks on every corridor both ways, fees, partner limits,
+// unavailable corridors, and a pricing worker that crashes.
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfigPath, validateConfig } from '../../config/index.js';
+import { minorUnits, receiveFor, sendFor, type Engine } from '../../engine/index.js';
+import { toScaled } from '../../feeds/index.js';
+import { Metrics } from '../../gateway/metrics.js';
+import { allTradeable, engineWith, tickAll } from '../helpers/engine.js';
+import { eventually } from '../helpers/server.js';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+
+const lock = (engine: Engine, corridor: string, side: 'send' | 'receive', amount: string) =>
+  engine.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
+
+describe('locking with the shipped config', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = engineWith();
+    tickAll(engine);
+    await allTradeable(engine);
+  });
+  afterAll(() => engine.close());
+
+  it('locks a send amount and the same receive amount on every corridor, within one minor unit', async () => {
+    for (const [id, c] of Object.entries(engine.config.config.corridors)) {
+      const [send, receive] = id.split('-') as [string, string];
+      const sendAmount = (Number(c.minAmount) * 20).toFixed(minorUnits(send)); // a test amount, not money math
+      const bySend = await lock(engine, id, 'send', sendAmount);
+      expect(bySend).toMatchObject({ corridor: id, sendAmount, status: 'locked' });
+      expect(bySend.receiveAmount).toBe(receiveFor(sendAmount, bySend.rate, receive, bySend.fee));
+      expect(bySend.route.length).toBeGreaterThan(0);
+      expect(bySend.spread.totalBps).toEqual(expect.any(String));
+
+      const byReceive = await lock(engine, id, 'receive', bySend.receiveAmount);
+      expect(byReceive.receiveAmount).toBe(bySend.receiveAmount);
+      expect(byReceive.sendAmount).toBe(sendFor(bySend.receiveAmount, byReceive.rate, send, byReceive.fee));
+      // the customer pays at most one minor unit less for the same receive amount, never more than asked
+      const minor = minorUnits(send)!;
+      const saved = toScaled(sendAmount, minor) - toScaled(byReceive.sendAmount, minor);
+      expect([id, saved >= 0n && saved <= 1n]).toEqual([id, true]);
+    }
+  });
+
+  it('takes the fixed fee in the send currency off the converted amount (GBP-INR, 1.50 GBP)', async () => {
+    const q = await lock(engine, 'GBP-INR', 'send', '100.00');
+    expect(q.fee).toBe('1.50');
+    expect(q.receiveAmount).toBe(receiveFor('98.50', q.rate, 'INR'));
+  });
+
+  it('prices AED-INR and KWD-INR through a pivot', async () => {
+    for (const id of ['AED-INR', 'KWD-INR']) {
+      const q = await lock(engine, id, 'send', '100.000'.slice(0, id === 'KWD-INR' ? 7 : 6));
+      expect(q.route.map((l: any) => l.pair)).toHaveLength(2);
+      expect(q.route.every((l: any) => typeof l.ageMs === 'number')).toBe(true);
+    }
+  });
+
+  it('refuses an amount above what the partners take with amount_out_of_range', async () => {
+    const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+    doc.corridors['USD-INR'].partnerMaxAmounts = { 'lp-a': '20000', 'lp-b': '20000', 'lp-c': '20000' };
+    const limited = engineWith({ config: validateConfig(doc) });
+    try {
+      tickAll(limited);
+      await allTradeable(limited);
+      await expect(lock(limited, 'USD-INR', 'send', '30000')).rejects.toMatchObject({ code: 'amount_out_of_range' });
+      await expect(lock(limited, 'USD-INR', 'send', '20000')).resolves.toMatchObject({ sendAmount: '20000.00' });
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('an unavailable corridor', () => {
+  it('is tradeable: false and refuses locks with corridor_unavailable', async () => {
+    const engine = engineWith();
+    try {
+      const s = await eventually(() => engine.hub.get('USD-INR'));
+      expect(s).toMatchObject({ tradeable: false, reason: 'no eligible route' });
+      await expect(lock(engine, 'USD-INR', 'send', '100')).rejects.toMatchObject({ code: 'corridor_unavailable' });
+      expect(engine.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null });
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('a pricing worker crash', () => {
+  it('is counted and loses no corridor: the corridor is re-priced on the next batch', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'fx-crash-')), 'crash');
+    process.env.FX_TEST_CRASH_MARKER = marker;
+    const engine = engineWith({ pricingWorker: new URL('../helpers/crash-once-worker.ts', import.meta.url) });
+    const metrics = new Metrics(engine);
+    try {
+      tickAll(engine);
+      await allTradeable(engine);
+      const before = engine.hub.get('USD-PHP')!;
+      writeFileSync(marker, '');
+      // One new tick, the best USD/PHP bid (mids are near 58.20); the batch carrying it dies with its worker.
+      // Nothing else is ingested after it.
+      expect(engine.ingest({ partner: 'lp-a', pair: 'USD/PHP', bid: '58.300000', ask: '58.310000', ts: Date.now(), seq: 1e9 })).toBe('accepted');
+      const after = await eventually(() => {
+        const s = engine.hub.get('USD-PHP')!;
+        return s.seq > before.seq && s.routes[0]!.rate === '58.3' ? s : undefined;
+      });
+      expect(existsSync(marker)).toBe(false); // the worker did crash
+      expect(after.tradeable).toBe(true);
+      expect(await metrics.registry.getSingleMetricAsString('fx_pricing_worker_errors_total')).toMatch(/fx_pricing_worker_errors_total 1$/m);
+    } finally {
+      metrics.close();
+      await engine.close();
+      delete process.env.FX_TEST_CRASH_MARKER;
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import { defaultConfigPath, loadConfig, type LoadedConfig } from '../../config/index.js';
+import { Engine, MemoryQuoteStore, systemClock } from '../../engine/index.js';
+import { SyntheticFeed } from '../../feeds/index.js';
+import { eventually } from './server.js';
+
+export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } = {}): Engine {
+  const config = opts.config ?? loadConfig(defaultConfigPath());
+  return new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000), pricingWorker: opts.pricingWorker });
+}
+
+/** One round of ticks from every synthetic partner of the engine's config. */
+export function tickAll(engine: Engine, round = 1): void {
+  const s = engine.config.config.synthetic!;
+  for (const [partner, p] of Object.entries(s.partners)) {
+    const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), systemClock);
+    for (let i = 0; i < round; i++) feed.emitRound();
+  }
+}
+
+/** Waits until every corridor has a tradeable snapshot priced under the config in force. */
+export function allTradeable(engine: Engine): Promise<true> {
+  return eventually(() => {
+    const ok = Object.keys(engine.config.config.corridors).every((id) => {
+      const s = engine.hub.get(id);
+      return s?.tradeable && s.configVersion === engine.config.version;
+    });
+    return ok || undefined;
+  });
+}
