@@ -161,7 +161,7 @@ const replayFeed = z.strictObject({
   timestamps: z.enum(['replay', 'recorded']).default('replay'),
 });
 
-const feed = z
+export const feedSchema = z
   .discriminatedUnion('type', [wsJsonFeed, httpPollFeed, fix44Feed, replayFeed])
   .superRefine((f, ctx) => {
     if (f.idleTimeoutMs <= f.heartbeatMs) ctx.addIssue({ code: 'custom', path: ['idleTimeoutMs'], message: 'idleTimeoutMs must be above heartbeatMs' });
@@ -214,7 +214,7 @@ export const configSchema = z
         partners: z.record(z.string(), syntheticPartner),
       })
       .optional(),
-    feeds: z.record(z.string(), feed).default({}),
+    feeds: z.record(z.string(), feedSchema).default({}),
     corridors: z.record(corridorId, corridor),
     apiKeys: z.array(apiKey).default([]),
   })

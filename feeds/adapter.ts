@@ -88,8 +88,7 @@ export interface FeedStatus {
 interface PairTrack {
   /** The partner's last sequence in this session (undefined until the session's first tick). */
   lastRaw: number | undefined;
-  /** Added to the partner's sequence so the book's stays increasing when a partner restarts at 1. */
-  offset: number;
+  /** The sequence last handed to the book. */
   lastForwarded: number;
   lastTickMs: number;
   stale: boolean;
@@ -283,26 +282,25 @@ export abstract class FeedAdapter<M = unknown> {
     this.#retryTimer = this.clock.setTimeout(() => this.#connect(), backoffDelayMs(this.#failures, this.options, this.#random));
   }
 
+  /**
+   * The partner's sequence is checked here, per session: a repeat or a step back is rejected, a skip is a gap
+   * (resync). The book gets this adapter's own sequence, increasing across sessions, so a partner that restarts
+   * at 1 after a reconnect is not refused as out of sequence.
+   */
   #forward(t: RawTick, link: Link): void {
     let p = this.#pairs.get(t.pair);
-    if (!p) this.#pairs.set(t.pair, (p = { lastRaw: undefined, offset: 0, lastForwarded: 0, lastTickMs: 0, stale: false }));
-    let seq: number;
-    if (t.seq === undefined) {
-      seq = p.lastForwarded + 1;
-    } else {
-      if (p.lastRaw === undefined && t.seq + p.offset <= p.lastForwarded) p.offset = p.lastForwarded - t.seq + 1;
-      const expected = p.lastRaw === undefined ? undefined : p.lastRaw + 1;
-      seq = t.seq + p.offset;
-      if (expected !== undefined && t.seq > expected) {
-        if (feedChannels.gap.hasSubscribers) feedChannels.gap.publish({ partner: this.partner, pair: t.pair, expected, got: t.seq });
-        p.lastRaw = t.seq;
+    if (!p) this.#pairs.set(t.pair, (p = { lastRaw: undefined, lastForwarded: 0, lastTickMs: 0, stale: false }));
+    if (t.seq !== undefined) {
+      const last = p.lastRaw;
+      if (last !== undefined && t.seq <= last) return this.#reject(feedError('feed_out_of_sequence', `${t.pair} seq ${t.seq} after ${last}`));
+      p.lastRaw = t.seq;
+      if (last !== undefined && t.seq > last + 1) {
+        if (feedChannels.gap.hasSubscribers) feedChannels.gap.publish({ partner: this.partner, pair: t.pair, expected: last + 1, got: t.seq });
         this.resync(t.pair, link);
         if (!link.current) return;
       }
-      if (p.lastRaw === undefined || t.seq > p.lastRaw) p.lastRaw = t.seq;
     }
-    const outcome = this.sink({ partner: this.partner, pair: t.pair, bid: t.bid, ask: t.ask, ts: t.ts, seq });
-    if (seq > p.lastForwarded) p.lastForwarded = seq;
+    const outcome = this.sink({ partner: this.partner, pair: t.pair, bid: t.bid, ask: t.ask, ts: t.ts, seq: ++p.lastForwarded });
     if (outcome === undefined || outcome === 'accepted') {
       p.lastTickMs = this.clock.nowMs();
       if (p.stale) this.#markStale(t.pair, p, false);

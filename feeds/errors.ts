@@ -11,6 +11,7 @@ export const FEED_ERRORS = {
   feed_unparseable: { root: 'rejected', title: 'A message could not be parsed' },
   feed_unmapped: { root: 'rejected', title: 'A message lacks a field the mapping needs, or has one of the wrong type' },
   feed_unknown_pair: { root: 'rejected', title: 'A tick for a pair this feed is not configured for' },
+  feed_out_of_sequence: { root: 'rejected', title: 'A tick whose sequence is not above the last one in this session (duplicate or reordered)' },
 } as const satisfies Record<string, { root: 'retryable' | 'rejected'; title: string }>;
 
 export type FeedErrorCode = keyof typeof FEED_ERRORS;

@@ -34,8 +34,8 @@ const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 export class HttpPollFeed extends FeedAdapter<string> {
   readonly #pairs: ReadonlySet<string>;
-  /** pair -> the partner timestamp last forwarded: an unchanged rate polled again is not news. */
-  readonly #lastTs = new Map<string, number>();
+  /** pair -> the sequence (or, without one, the timestamp) last forwarded: the same snapshot polled again is not news. */
+  readonly #last = new Map<string, number>();
 
   constructor(partner: string, readonly opts: HttpPollOptions, sink: TickSink, clock: FeedClock, options: FeedOptions, private readonly secret?: string) {
     super(partner, sink, clock, options);
@@ -45,8 +45,9 @@ export class HttpPollFeed extends FeedAdapter<string> {
   protected connect(link: Link): Connection {
     const symbols = this.opts.mapping.shape === 'pair-list' ? this.opts.mapping.symbols : undefined;
     const headers = fill(this.opts.headers ?? {}, { secret: this.secret, symbols: symbolsFor(this.opts.pairs, symbols) }) as Record<string, string>;
-    // The ETag belongs to this connection: after a reconnect the first poll fetches everything again.
+    // The ETag and what was seen belong to this connection: after a reconnect everything counts as new.
     let etag: string | null = null;
+    this.#last.clear();
     let timer: unknown;
     let inFlight: AbortController | undefined;
     const poll = async () => {
@@ -89,9 +90,9 @@ export class HttpPollFeed extends FeedAdapter<string> {
     const ticks = m.shape === 'pair-list' ? this.#pairList(doc, m) : this.#baseRates(doc, m);
     return ticks.filter((t) => {
       if ('code' in t) return true;
-      const last = this.#lastTs.get(t.pair);
-      if (last !== undefined && t.ts <= last) return false;
-      this.#lastTs.set(t.pair, t.ts);
+      const key = t.seq ?? t.ts;
+      if (this.#last.get(t.pair) === key) return false;
+      this.#last.set(t.pair, key);
       return true;
     });
   }
