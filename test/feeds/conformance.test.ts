@@ -70,7 +70,7 @@ describe.each(harnesses)('feed adapter conformance: $name', (h) => {
       close = async () => feed.stop();
     }
     feed.start();
-    await waitFor(() => feed.state === 'connected');
+    await waitFor(() => feed.state === 'connected' && (cp?.ready() ?? true));
     return cp!;
   }
 
@@ -139,7 +139,7 @@ describe.each(harnesses)('feed adapter conformance: $name', (h) => {
     await drive(clock, () => events.states.includes('backoff'));
     expect(events.errors.some((e) => e.root === 'retryable')).toBe(true);
     await cp!.revive();
-    await drive(clock, () => feed.state === 'connected');
+    await drive(clock, () => feed.state === 'connected' && cp!.ready());
     expect(feed.status().sessions).toBe(2);
     seq = 0; // the partner starts over at 1 in its new session
     await deliver([tick({ bid: '84.46', ask: '84.54' })]);
@@ -158,7 +158,7 @@ describe.each(harnesses)('feed adapter conformance: $name', (h) => {
     expect(events.count('feed_timeout')).toBe(1);
     expect(events.states.slice(-3)).toEqual(['connected', 'backoff', 'connecting']);
     cp!.unhang();
-    await drive(clock, () => feed.state === 'connected');
+    await drive(clock, () => feed.state === 'connected' && cp!.ready());
     await deliver([tick({ bid: '84.43', ask: '84.52' })]);
     expect(latest()).toMatchObject({ bid: '84.43' });
   });
@@ -174,13 +174,15 @@ describe.each(harnesses)('feed adapter conformance: $name', (h) => {
     expect(events.gaps[0]).toEqual({ pair: 'USD/INR', expected: 3, got: 5 });
     if (h.resync === 'reconnect') {
       // The gapped tick is not trusted: the adapter reconnects, which resubscribes.
-      await drive(clock, () => cp!.sessions === 2 && feed.state === 'connected');
+      await drive(clock, () => cp!.sessions === 2 && feed.state === 'connected' && cp!.ready());
       expect(outcomes).toHaveLength(2);
       seq = 5;
     } else if (h.resync === 'snapshot') {
       // FIX asks for a snapshot of that pair alone, and prices from it (after the gapped refresh, which
       // carried both sides and so is a whole top of book).
-      await waitFor(() => (cp as FixAcceptor).snapshotRequests === 1 && outcomes.length === 4);
+      await waitFor(() => (cp as FixAcceptor).snapshotRequests === 1 && outcomes.length === 4).catch((err) => {
+        throw new Error(`${err.message}: ${(cp as FixAcceptor).snapshotRequests} snapshot requests, saw ${JSON.stringify(outcomes)}, states ${events.states}`);
+      });
       expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
       expect(latest()).toMatchObject({ bid: '84.44', ask: '84.53' });
       seq = 5;
@@ -205,7 +207,7 @@ describe.each(harnesses)('feed adapter conformance: $name', (h) => {
     expect(attempts()).toBe(before); // open: no attempts at all
     await drive(clock, () => events.states.at(-1) === 'open' && events.states.at(-2) === 'half_open'); // a probe, which fails
     await cp!.revive();
-    await drive(clock, () => feed.state === 'connected', 100);
+    await drive(clock, () => feed.state === 'connected' && cp!.ready(), 100);
     expect(events.states.slice(-3)).toEqual(['open', 'half_open', 'connected']);
     await deliver([tick()]);
     expect(outcomes.at(-1)!.outcome).toBe('accepted');

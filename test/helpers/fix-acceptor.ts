@@ -29,6 +29,10 @@ export class FixAcceptor implements Counterpart {
     return a;
   }
 
+  ready(): boolean {
+    return this.requests.filter((m) => m.get(263) === '1').length >= this.sessions;
+  }
+
   get snapshotRequests(): number {
     return this.requests.filter((m) => m.get(263) === '0').length;
   }
@@ -110,7 +114,9 @@ export class FixAcceptor implements Counterpart {
     await new Promise((r) => this.#server.close(r));
   }
 
+  /** Comes back as a restarted process: no prices to snapshot until ticks are sent. */
   revive(): Promise<void> {
+    this.#book.clear();
     return this.#listen(this.#port);
   }
 

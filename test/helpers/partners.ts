@@ -24,6 +24,8 @@ export interface Counterpart {
   spec(): Record<string, unknown>;
   /** Sessions the counterpart has accepted (connections, logons or file opens). */
   readonly sessions: number;
+  /** Every session has subscribed (a partner streams only after that). */
+  ready(): boolean;
   send(ticks: WireTick[]): Promise<void>;
   sendGarbage(): Promise<void>;
   /** Drops every connection and refuses new ones until revive(). */
@@ -74,6 +76,10 @@ export class WsPartner implements Counterpart {
 
   get port(): number {
     return this.#port;
+  }
+
+  ready(): boolean {
+    return this.subscribes.length >= this.sessions;
   }
 
   spec() {
@@ -149,6 +155,10 @@ export class HttpPartner implements Counterpart {
     this.#server = createServer((req, res) => this.#handle(req, res));
     this.#server.on('connection', () => this.sessions++);
     this.#port = await listen(this.#server, port);
+  }
+
+  ready(): boolean {
+    return true;
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -231,6 +241,10 @@ export class ReplayFile implements Counterpart {
 
   #create(): void {
     writeFileSync(this.path, this.format === 'csv' ? CSV_HEADER + '\n' : '');
+  }
+
+  ready(): boolean {
+    return true;
   }
 
   /** Replay has no connection: a file open is not counted. */
