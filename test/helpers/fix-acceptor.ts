@@ -15,6 +15,7 @@ export class FixAcceptor implements Counterpart {
   /** MarketDataRequests received; 263=0 ones are snapshot requests (a resync). */
   readonly requests: FixMessage[] = [];
   readonly testRequests: string[] = [];
+  readonly logons: { username?: string; password?: string; resetSeqNum?: string }[] = [];
   #server: Server = createServer();
   #port = 0;
   #hung = false;
@@ -68,6 +69,7 @@ export class FixAcceptor implements Counterpart {
   #handle(s: Session, m: FixMessage): void {
     switch (m.type) {
       case 'A':
+        this.logons.push({ username: m.get(553), password: m.get(554), resetSeqNum: m.get(141) });
         this.sessions++;
         s.loggedOn = true;
         this.#live.add(s);

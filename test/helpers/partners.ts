@@ -48,6 +48,8 @@ const listen = (server: Server, port = 0) =>
 export class WsPartner implements Counterpart {
   sessions = 0;
   readonly subscribes: unknown[] = [];
+  /** The headers of the last upgrade request. */
+  lastHeaders: IncomingMessage['headers'] | undefined;
   #server = createServer();
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #raw = new Set<Socket>();
@@ -65,6 +67,7 @@ export class WsPartner implements Counterpart {
     this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       this.#raw.add(socket);
       socket.on('close', () => this.#raw.delete(socket));
+      this.lastHeaders = req.headers;
       if (this.#hung) return; // never completes the handshake
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         this.sessions++;
@@ -138,6 +141,8 @@ export class HttpPartner implements Counterpart {
   sessions = 0;
   requests = 0;
   notModified = 0;
+  /** When set, every request is answered with this status and no body. */
+  status: number | undefined;
   #server = createServer();
   #port = 0;
   #body = '{"data":[]}';
@@ -165,6 +170,10 @@ export class HttpPartner implements Counterpart {
     this.requests++;
     if (this.#hung) {
       this.#pending.add(res);
+      return;
+    }
+    if (this.status !== undefined) {
+      res.writeHead(this.status).end();
       return;
     }
     if (this.#garbageNext) {
