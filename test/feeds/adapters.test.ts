@@ -151,6 +151,13 @@ describe('feeds config', () => {
     expect(() => feedSchema.parse({ ...new WsSpec(), pollMs: 5 })).toThrow(/pollMs/);
   });
 
+  it('accepts every feed example in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const examples = [...readme.matchAll(/```yaml\n(feeds:\n[\s\S]*?)```/g)].map((m) => parse(m[1]!).feeds);
+    expect(examples.length).toBe(4);
+    for (const feeds of examples) for (const f of Object.values(feeds)) expect(() => feedSchema.parse(f)).not.toThrow();
+  });
+
   it('refuses a feed for an unknown partner and a heartbeat not below the idle timeout', () => {
     const doc = shipped();
     doc.feeds = { 'lp-zz': { ...new WsSpec() }, 'lp-a': { ...new WsSpec(), heartbeatMs: 5_000, idleTimeoutMs: 5_000 } };
