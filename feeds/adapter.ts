@@ -2,6 +2,7 @@
 // subscribes), parse and its constants.
 //
 //   start ──► connecting ──link.up()──► connected ──link.down(err) / idle past idleTimeoutMs──┐
+//                                          (the failure count resets on the partner's first message)
 //                ▲   │ connectTimeoutMs                                                        │
 //                │   └───────────────────────────────────────────────────────────────────────┤
 //                │                                                                failures < circuitFailures
@@ -209,8 +210,6 @@ export abstract class FeedAdapter<M = unknown> {
       up: () => {
         if (!current() || this.#state === 'connected') return;
         this.clock.clearTimeout(this.#connectTimer);
-        this.#failures = 0;
-        this.#halfOpen = false;
         this.#sessions++;
         this.#lastMessageMs = this.clock.nowMs();
         this.#pinged = false;
@@ -258,6 +257,12 @@ export abstract class FeedAdapter<M = unknown> {
   #alive(): void {
     this.#lastMessageMs = this.clock.nowMs();
     this.#pinged = false;
+    // A session counts as a success once the partner has said something: one that accepts and drops at once
+    // keeps backing off and ends up behind an open circuit instead of being redialled in a tight loop.
+    if (this.#failures > 0 || this.#halfOpen) {
+      this.#failures = 0;
+      this.#halfOpen = false;
+    }
   }
 
   #reject(err: FeedError): void {

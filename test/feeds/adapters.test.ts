@@ -76,6 +76,19 @@ describe('adapters on the wire', () => {
     expect(p.lastHeaders?.authorization).toBe('Bearer s3cret');
   });
 
+  it('backs off from a partner that accepts and drops at once, until the circuit opens', async () => {
+    const p = await WsPartner.start();
+    close = () => p.close();
+    p.dropOnConnect = true;
+    const { feed, clock } = await start({ ...p.spec(), pairs: ['USD/INR'], backoffInitialMs: 100, backoffMaxMs: 400, circuitFailures: 3, circuitOpenMs: 60_000 });
+    for (let i = 0; i < 200 && feed.state !== 'open'; i++) {
+      clock.advance(100);
+      await io(5);
+    }
+    expect(feed.state).toBe('open');
+    expect(p.sessions).toBe(3); // each connection came up, and each drop still counted as a failure
+  });
+
   it('refuses to build a feed that needs a secret nobody gave, naming the env variable', async () => {
     await expect(buildFeeds({ 'lp-x': feedSchema.parse({ ...new WsSpec(), headers: { authorization: 'Bearer ${secret}' } }) as FeedSpec }, { sink: () => {} }))
       .rejects.toThrow(/FX_FEED_SECRET_LP_X/);

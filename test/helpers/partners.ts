@@ -48,6 +48,8 @@ const listen = (server: Server, port = 0) =>
 export class WsPartner implements Counterpart {
   sessions = 0;
   readonly subscribes: unknown[] = [];
+  /** Accept every connection, then drop it at once (a flapping partner). */
+  dropOnConnect = false;
   /** The headers of the last upgrade request. */
   lastHeaders: IncomingMessage['headers'] | undefined;
   #server = createServer();
@@ -71,6 +73,7 @@ export class WsPartner implements Counterpart {
       if (this.#hung) return; // never completes the handshake
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         this.sessions++;
+        if (this.dropOnConnect) return void setTimeout(() => ws.terminate(), 5);
         ws.on('message', (m) => this.subscribes.push(JSON.parse(m.toString())));
       });
     });
