@@ -1,6 +1,12 @@
 // A minimal FIX 4.4 initiator session over one socket: Logon (with ResetSeqNumFlag, so every connection starts
 // at 1), outbound heartbeats, answers to TestRequest, inbound sequence checks with ResendRequest on a gap and
 // SequenceReset handling, and Logout. Application messages go to the adapter. Timers are the injected clock's.
+//
+// Why not an npm FIX engine (jspurefix 5.11 was evaluated): its session runs its own real timers for heartbeats
+// and logon, so the base's injected clock could neither drive nor test liveness; its data dictionary is unpacked
+// by a postinstall script that this npm setup blocks by default; and it would add ~150 MB (express, axios,
+// mathjs, winston, tsyringe with decorators) to the production image for the ten message types a top-of-book
+// market-data initiator needs.
 import type { Socket } from 'node:net';
 import type { FeedClock } from './clock.js';
 import { feedError, type FeedError } from './errors.js';
