@@ -134,6 +134,22 @@ describe('adapters on the wire', () => {
     expect(feed.state).toBe('connected');
   });
 
+  it('fix44: asks for a resend on a session sequence gap, keeps pricing, and reconnects after a Logout', async () => {
+    const acceptor = await FixAcceptor.start();
+    close = () => acceptor.close();
+    const { feed, ticks, clock } = await start({ ...acceptor.spec(), pairs: ['USD/INR'], backoffInitialMs: 100, backoffMaxMs: 100 }, undefined, 'pw');
+    await waitFor(() => feed.state === 'connected' && acceptor.ready());
+    acceptor.skipSeq(3);
+    await acceptor.send([{ pair: 'USD/INR', bid: '84.1', ask: '84.2', ts: clock.nowMs(), seq: 1 }]);
+    await waitFor(() => acceptor.resendRequests.length === 1 && ticks.length === 1);
+    expect(acceptor.resendRequests[0]).toEqual(['2', '0']); // from the first missing number, to infinity
+    acceptor.logout('maintenance');
+    await waitFor(() => feed.state === 'backoff');
+    expect(events!.errors.at(-1)).toMatchObject({ code: 'feed_session_ended', detail: 'FIX Logout: maintenance' });
+    clock.advance(100);
+    await waitFor(() => feed.state === 'connected' && acceptor.sessions === 2);
+  });
+
   it('records what a live adapter forwards in the format replay reads', async () => {
     const p = await WsPartner.start();
     close = () => p.close();

@@ -15,6 +15,8 @@ export class FixAcceptor implements Counterpart {
   /** MarketDataRequests received; 263=0 ones are snapshot requests (a resync). */
   readonly requests: FixMessage[] = [];
   readonly testRequests: string[] = [];
+  /** ResendRequests received, as [BeginSeqNo, EndSeqNo]. */
+  readonly resendRequests: [string | undefined, string | undefined][] = [];
   readonly logons: { username?: string; password?: string; resetSeqNum?: string }[] = [];
   #server: Server = createServer();
   #port = 0;
@@ -78,6 +80,7 @@ export class FixAcceptor implements Counterpart {
         this.testRequests.push(m.get(112) ?? '');
         return this.#send(s, '0', [[112, m.get(112) ?? '']]);
       case '2':
+        this.resendRequests.push([m.get(7), m.get(16)]);
         return this.#send(s, '4', [[123, 'Y'], [36, s.outSeq + 1]]);
       case '5':
         this.#send(s, '5', []);
@@ -105,6 +108,16 @@ export class FixAcceptor implements Counterpart {
           [279, 1], [269, 0], [55, t.pair], [270, t.bid], [83, t.seq],
           [279, 1], [269, 1], [55, t.pair], [270, t.ask], [83, t.seq]], t.ts);
     }
+  }
+
+  /** Loses `n` outbound messages: the next one carries a MsgSeqNum `n` too high. */
+  skipSeq(n: number): void {
+    for (const s of this.#live) s.outSeq += n;
+  }
+
+  /** Ends every session with a Logout. */
+  logout(text: string): void {
+    for (const s of this.#live) this.#send(s, '5', [[58, text]]);
   }
 
   async sendGarbage(): Promise<void> {
