@@ -20,6 +20,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 COPY config config
 COPY engine/scripts engine/scripts
+COPY feeds/samples feeds/samples
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s --retries=3 \

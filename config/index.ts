@@ -1,4 +1,4 @@
-export { configSchema } from './schema.js';
-export type { Config, CorridorConfig, ApiKeyConfig, Scope, Limits } from './schema.js';
+export { configSchema, feedSchema } from './schema.js';
+export type { Config, CorridorConfig, FeedConfig, ApiKeyConfig, Scope, Limits } from './schema.js';
 export { loadConfig, validateConfig, diffConfig, defaultConfigPath, projectRoot, ConfigWatcher, ConfigError } from './loader.js';
 export type { LoadedConfig, ConfigChange } from './loader.js';

@@ -97,6 +97,121 @@ const limits = z.strictObject({
   subscriptions: z.number().int().positive().default(200_000),
 });
 
+// Partner feeds (feeds/): one entry per partner id, by protocol. Secrets never sit here: a string may say
+// ${secret}, filled from the env variable FX_FEED_SECRET_<PARTNER> (upper case, dashes as underscores).
+const feedCommon = {
+  /** Every tick this feed forwards is also appended here (NDJSON, or CSV for a .csv path), for replay. */
+  recordPath: z.string().min(1).optional(),
+  /** A connection (with logon and subscribe) not up by then counts as a failure. */
+  connectTimeoutMs: ms.default(5_000),
+  /** After this much silence the partner is probed (WS ping, FIX TestRequest). */
+  heartbeatMs: ms.default(5_000),
+  /** After this much silence the connection is declared hung and replaced. */
+  idleTimeoutMs: ms.default(15_000),
+  /** Reconnect delays: full jitter under min(backoffMaxMs, backoffInitialMs * 2^failures). */
+  backoffInitialMs: ms.default(250),
+  backoffMaxMs: ms.default(30_000),
+  /** Consecutive failures that open the circuit, and how long it stays open before one probe. */
+  circuitFailures: z.number().int().min(1).default(5),
+  circuitOpenMs: ms.default(30_000),
+  /** A pair without an accepted tick for this long is marked stale in metrics and logs. */
+  staleAfterMs: ms.default(5_000),
+};
+
+const fieldMapping = {
+  /** Dot paths into one tick object ("data.b", "px.0"). */
+  pair: z.string().min(1).default('pair'),
+  bid: z.string().min(1).default('bid'),
+  ask: z.string().min(1).default('ask'),
+  ts: z.string().min(1).default('ts'),
+  /** The partner's sequence per pair; without it there is no gap detection. */
+  seq: z.string().min(1).optional(),
+  tsUnit: z.enum(['ms', 's', 'us', 'iso']).default('ms'),
+  /** Partner symbol -> pair ("USDINR": "USD/INR"); without an entry "USDINR", "usd_inr" and "USD-INR" all read as USD/INR. */
+  symbols: z.record(z.string(), pair).optional(),
+};
+
+const headers = z.record(z.string(), z.string()).optional();
+
+const wsJsonFeed = z.strictObject({
+  type: z.literal('ws-json'),
+  ...feedCommon,
+  url: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'),
+  pairs: z.array(pair).min(1),
+  headers,
+  /** Sent once connected; a string "${pairs}" becomes the list of symbols. */
+  subscribe: z.unknown().optional(),
+  mapping: z
+    .strictObject({
+      ...fieldMapping,
+      /** Path of an array of ticks in a message; without it a message is one tick. */
+      items: z.string().min(1).optional(),
+      /** Only messages with this value at this path carry ticks; the rest (heartbeats, acks) only show life. */
+      where: z.strictObject({ path: z.string().min(1), equals: z.string() }).optional(),
+    })
+    .prefault({}),
+});
+
+const httpPollFeed = z.strictObject({
+  type: z.literal('http-poll'),
+  ...feedCommon,
+  url: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL'),
+  pairs: z.array(pair).min(1),
+  intervalMs: ms.default(1_000),
+  requestTimeoutMs: ms.default(2_000),
+  headers,
+  mapping: z.discriminatedUnion('shape', [
+    z.strictObject({
+      shape: z.literal('base-rates'),
+      base: z.string().min(1).default('base'),
+      rates: z.string().min(1).default('rates'),
+      ts: z.string().min(1).default('timestamp'),
+      tsUnit: z.enum(['ms', 's', 'us', 'iso']).default('s'),
+    }),
+    z.strictObject({ shape: z.literal('pair-list'), items: z.string().min(1).default('data'), ...fieldMapping }),
+  ]),
+});
+
+const fix44Feed = z.strictObject({
+  type: z.literal('fix44'),
+  ...feedCommon,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535),
+  senderCompId: z.string().min(1),
+  targetCompId: z.string().min(1),
+  /** HeartBtInt (108) proposed at Logon. */
+  heartBtIntSec: z.number().int().min(1).max(300).default(30),
+  pairs: z.array(pair).min(1),
+  symbols: z.record(z.string(), pair).optional(),
+  username: z.string().min(1).optional(),
+  /** Use "${secret}": the password comes from the environment. */
+  password: z.string().min(1).optional(),
+});
+
+const replayFeed = z.strictObject({
+  type: z.literal('replay'),
+  ...feedCommon,
+  path: z.string().min(1),
+  format: z.enum(['ndjson', 'csv']).optional(),
+  /** 1 = the recorded pace, 10 = ten times faster. */
+  speed: z.number().positive().max(1_000_000).default(1),
+  loop: z.boolean().default(false),
+  /** Keep reading as the file grows. */
+  follow: z.boolean().default(false),
+  followPollMs: ms.default(250),
+  /** Recorded partners whose ticks this feed replays (default: its own id). */
+  from: z.array(z.string().min(1)).optional(),
+  /** 'replay' stamps ticks with the replay time (old recordings price as fresh); 'recorded' keeps the recorded time. */
+  timestamps: z.enum(['replay', 'recorded']).default('replay'),
+});
+
+export const feedSchema = z
+  .discriminatedUnion('type', [wsJsonFeed, httpPollFeed, fix44Feed, replayFeed])
+  .superRefine((f, ctx) => {
+    if (f.idleTimeoutMs <= f.heartbeatMs) ctx.addIssue({ code: 'custom', path: ['idleTimeoutMs'], message: 'idleTimeoutMs must be above heartbeatMs' });
+    if (f.backoffMaxMs < f.backoffInitialMs) ctx.addIssue({ code: 'custom', path: ['backoffMaxMs'], message: 'backoffMaxMs must be at least backoffInitialMs' });
+  });
+
 const apiKey = z.strictObject({
   name: z.string().min(1),
   /** Hex SHA-256 of the key; the key itself is never stored. */
@@ -159,6 +274,7 @@ export const configSchema = z
         partners: z.record(z.string(), syntheticPartner),
       })
       .optional(),
+    feeds: z.record(z.string(), feedSchema).default({}),
     corridors: z.record(corridorId, corridor),
     apiKeys: z.array(apiKey).default([]),
     /** Default limits for every API key. */
@@ -180,6 +296,8 @@ export const configSchema = z
     }
     for (const name of Object.keys(c.synthetic?.partners ?? {}))
       if (!c.partners[name]) ctx.addIssue({ code: 'custom', path: ['synthetic', 'partners', name], message: 'is not a partner in partners' });
+    for (const name of Object.keys(c.feeds))
+      if (!c.partners[name]) ctx.addIssue({ code: 'custom', path: ['feeds', name], message: 'is not a partner in partners' });
     for (const [name, p] of Object.entries(c.synthetic?.partners ?? {}))
       p.pairs.forEach((pr, i) => {
         if (!c.synthetic?.mids[pr]) ctx.addIssue({ code: 'custom', path: ['synthetic', 'partners', name, 'pairs', i], message: `${pr} has no mid in synthetic.mids` });
@@ -188,6 +306,7 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 export type CorridorConfig = Config['corridors'][string];
+export type FeedConfig = Config['feeds'][string];
 export type ApiKeyConfig = Config['apiKeys'][number];
 export type Scope = ApiKeyConfig['scopes'][number];
 export type Limits = Config['limits'];

@@ -1,6 +1,7 @@
 // Synthetic partners: a seeded, mean-reverting random walk around configured mids. The same seed gives the
 // same ticks in the same order per partner and pair, so runs are reproducible.
-import { FeedAdapter, type FeedClock, type TickSink } from './adapter.js';
+import { defaultFeedOptions, FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
+import type { FeedClock } from './clock.js';
 import { fromScaled, toScaled } from './fixed-point.js';
 
 export interface SyntheticPartnerOptions {
@@ -47,15 +48,15 @@ interface PairState {
   random: () => number;
 }
 
-export class SyntheticFeed extends FeedAdapter {
+/** An in-process partner on the shared base: connecting always works, and each round is one "message". */
+export class SyntheticFeed extends FeedAdapter<null> {
   readonly #pairs: PairState[];
   readonly #offset: bigint;
   readonly #half: bigint;
   readonly #noise: number;
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(partner: string, opts: SyntheticOptions, p: SyntheticPartnerOptions, sink: TickSink, clock: FeedClock) {
-    super(partner, sink, clock);
+  constructor(partner: string, opts: SyntheticOptions, p: SyntheticPartnerOptions, sink: TickSink, clock: FeedClock, options: FeedOptions = defaultFeedOptions) {
+    super(partner, sink, clock, options);
     this.#offset = toScaled(p.offsetBps, 1);
     this.#half = toScaled(p.halfSpreadBps, 1);
     this.#noise = Number(toScaled(p.noiseBps, 1)); // a step size in 0.1 bps, not a rate
@@ -78,21 +79,20 @@ export class SyntheticFeed extends FeedAdapter {
     return { bid: fromScaled(bid, WIRE_PLACES), ask: fromScaled(ask, WIRE_PLACES) };
   }
 
-  /** Emits one round: a tick for every pair of this partner. */
-  emitRound(): void {
+  /** One round: a tick for every pair of this partner. */
+  protected parse(): RawTick[] {
     const ts = this.clock.nowMs();
-    for (const s of this.#pairs) {
-      const { bid, ask } = this.next(s);
-      this.sink({ partner: this.partner, pair: s.pair, bid, ask, ts, seq: ++s.seq });
-    }
+    return this.#pairs.map((s) => ({ pair: s.pair, ...this.next(s), ts, seq: ++s.seq }));
   }
 
-  protected connect(): void {
-    this.emitRound();
-    this.#timer = setInterval(() => this.emitRound(), this.tickIntervalMs);
-  }
-
-  protected disconnect(): void {
-    clearInterval(this.#timer);
+  protected connect(link: Link): Connection {
+    let timer: unknown;
+    const round = () => {
+      link.message(null);
+      if (link.current) timer = this.clock.setTimeout(round, this.tickIntervalMs);
+    };
+    link.up();
+    round();
+    return { close: () => this.clock.clearTimeout(timer) };
   }
 }

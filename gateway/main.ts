@@ -3,7 +3,10 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigWatcher, defaultConfigPath, loadConfig, type Config, type LoadedConfig } from '../config/index.js';
 import { channels, Engine, MemoryQuoteStore, RedisQuoteStore, SnapshotBus, systemClock, type QuoteStore } from '../engine/index.js';
-import { SyntheticFeed, type FeedAdapter } from '../feeds/index.js';
+import {
+  buildFeeds, defaultFeedOptions, feedChannels, recordedPartners, ReplayFeed, secretEnvName, SyntheticFeed, systemFeedClock,
+  type FeedAdapter, type TickSink,
+} from '../feeds/index.js';
 import { ApiKeys } from './auth.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -23,8 +26,12 @@ export interface Settings {
   role: 'all' | 'pricer' | 'gateway';
   logLevel: string;
   production: boolean;
-  /** Start the synthetic partners of the config (default true). */
+  /** Start the partner feeds of the config, synthetic ones included (default true). */
   feeds?: boolean;
+  /** Replay this recording (every partner in it, looping) instead of the configured feeds. */
+  replayPath?: string;
+  /** FX_FEED_SECRET_<PARTNER> variables by name; a partner's fills ${secret} in its feed config. */
+  feedSecrets?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -39,10 +46,30 @@ export interface Running {
   close(): Promise<void>;
 }
 
-function syntheticFeeds(config: Config, sink: (t: Parameters<Engine['ingest']>[0]) => void): FeedAdapter[] {
+function syntheticFeeds(config: Config, sink: TickSink): FeedAdapter[] {
   const s = config.synthetic;
   if (!s) return [];
-  return Object.entries(s.partners).map(([partner, p]) => new SyntheticFeed(partner, s, p, sink, systemClock));
+  return Object.entries(s.partners).map(([partner, p]) => new SyntheticFeed(partner, s, p, sink, systemFeedClock));
+}
+
+/** The feeds to run: a replay of one recording, or the configured partners (synthetic and real). */
+async function startFeeds(config: Config, settings: Settings, sink: TickSink): Promise<{ adapters: FeedAdapter[]; close(): Promise<void> }> {
+  if (settings.feeds === false) return { adapters: [], close: async () => {} };
+  if (settings.replayPath) {
+    const path = settings.replayPath;
+    const options = { ...defaultFeedOptions, path, speed: 1, loop: true, follow: false, followPollMs: 250, timestamps: 'replay' as const };
+    const adapters = (await recordedPartners(path)).map((p) => new ReplayFeed(p, options, sink, systemFeedClock, options));
+    if (!adapters.length) throw new Error(`no recorded ticks in ${path}`);
+    return { adapters, close: async () => adapters.forEach((a) => a.stop()) };
+  }
+  const secrets: Record<string, string> = {};
+  for (const partner of Object.keys(config.feeds)) {
+    const secret = settings.feedSecrets?.[secretEnvName(partner)];
+    if (secret !== undefined) secrets[partner] = secret;
+  }
+  const built = await buildFeeds(config.feeds, { sink, secrets });
+  const adapters = [...syntheticFeeds(config, sink), ...built.adapters];
+  return { adapters, close: async () => (adapters.forEach((a) => a.stop()), built.close()) };
 }
 
 export async function start(settings: Settings): Promise<Running> {
@@ -68,8 +95,20 @@ export async function start(settings: Settings): Promise<Running> {
     else logger.error({ store: store.kind, error }, 'quote store unreachable: locks and redeems answer 503 store_unavailable');
   };
   const onWorkerError = (m: unknown) => logger.error({ err: (m as { error: unknown }).error }, 'pricing batch failed; its corridors are re-priced');
+  const onFeedState = (m: unknown) => {
+    const { partner, state, previous } = m as { partner: string; state: string; previous: string };
+    const level = state === 'open' || state === 'backoff' ? 'warn' : 'info';
+    logger[level]({ partner, state, previous }, `feed ${partner}: ${state}`);
+  };
+  const onFeedError = (m: unknown) => {
+    const e = m as { partner: string; code: string; root: string; detail: string };
+    // Bad data can come by the thousand: it is counted in metrics and logged at debug only.
+    logger[e.root === 'retryable' ? 'warn' : 'debug'](e, `feed ${e.partner}: ${e.code}`);
+  };
   subscribe(channels.storeState.name as string, onStoreState);
   subscribe(channels.workerError.name as string, onWorkerError);
+  subscribe(feedChannels.state.name as string, onFeedState);
+  subscribe(feedChannels.error.name as string, onFeedError);
   if (store instanceof RedisQuoteStore && !(await store.connected()))
     logger.error({ redisUrl: settings.redisUrl }, 'Redis is not reachable yet; serving unready until it is');
 
@@ -89,7 +128,7 @@ export async function start(settings: Settings): Promise<Running> {
       keys = new ApiKeys(next.config.apiKeys, { production: settings.production, limits: next.config.limits });
       limits.reset();
       metrics.setConfigVersion(next.version);
-      const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('synthetic.'));
+      const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('synthetic.') || c.path.startsWith('feeds.'));
       // A corridor change reads as (corridor, field, old, new): "USD-INR", "tiers.0.spreadBps", "60", "55".
       const logged = changes.map((c) => {
         if (c.path.startsWith('apiKeys')) return { ...c, path: 'apiKeys' };
@@ -108,19 +147,28 @@ export async function start(settings: Settings): Promise<Running> {
   const gateway = new Gateway({ engine, keys: () => keys, limits, config: () => watcher.current.config, metrics, logger }, settings.role !== 'pricer');
   const port = await gateway.listen(settings.port ?? config.server.port, settings.host);
 
-  const feeds = settings.feeds === false || !pricing ? [] : syntheticFeeds(config, (t) => engine.ingest(t));
-  for (const f of feeds) f.start();
+  let feeds: Awaited<ReturnType<typeof startFeeds>>;
+  try {
+    feeds = pricing ? await startFeeds(config, settings, (t) => engine.ingest(t)) : { adapters: [], close: async () => {} };
+  } catch (err) {
+    await gateway.close();
+    await engine.close();
+    await store.close();
+    watcher.stop();
+    throw err;
+  }
+  for (const f of feeds.adapters) f.start();
 
   logger.info({
     url: `http://localhost:${port}`, store: store.kind, role: settings.role, config: initial.path, configVersion: initial.version,
-    uws: binding, partners: feeds.map((f) => f.partner),
+    uws: binding, partners: feeds.adapters.map((f) => f.partner), replay: settings.replayPath,
     demoKeys: keys.demoKeys().map((k) => `${k.key} (${k.scopes.join(', ')})`),
   }, `fx engine listening on http://localhost:${port} with the ${store.kind} quote store`);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      for (const f of feeds) f.stop();
+      await feeds.close();
       watcher.stop();
       await gateway.close(watcher.current.config.server.shutdownGraceMs);
       await engine.close();
@@ -129,6 +177,8 @@ export async function start(settings: Settings): Promise<Running> {
       metrics.close();
       unsubscribe(channels.storeState.name as string, onStoreState);
       unsubscribe(channels.workerError.name as string, onWorkerError);
+      unsubscribe(feedChannels.state.name as string, onFeedState);
+      unsubscribe(feedChannels.error.name as string, onFeedError);
       logger.info('fx engine stopped');
       logger.flush();
     })());
@@ -136,7 +186,7 @@ export async function start(settings: Settings): Promise<Running> {
   return { port, engine, gateway, store, config: () => watcher.current, reload: () => watcher.reload(), close };
 }
 
-function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
+function settingsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): Settings {
   const role = env.FX_ROLE ?? 'all';
   if (role !== 'all' && role !== 'pricer' && role !== 'gateway') throw new Error(`FX_ROLE must be all, pricer or gateway, not ${role}`);
   const port = env.PORT === undefined ? undefined : Number(env.PORT);
@@ -150,14 +200,30 @@ function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
+    replayPath: replayArg(argv) ?? (env.FX_REPLAY || undefined),
+    feedSecrets: feedSecrets(env),
   };
+}
+
+/** `--replay path` or `--replay=path` (npm start -- --replay feeds/samples/...). */
+function replayArg(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--replay' || a.startsWith('--replay='));
+  if (i < 0) return undefined;
+  const value = argv[i]!.includes('=') ? argv[i]!.slice('--replay='.length) : argv[i + 1];
+  if (!value) throw new Error('--replay needs a path to a recording (.ndjson or .csv)');
+  return value;
+}
+
+/** Every FX_FEED_SECRET_<PARTNER> variable, by name: start() picks the configured partners' ones. */
+function feedSecrets(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('FX_FEED_SECRET_') && !!e[1]));
 }
 
 async function main(): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
   let running: Running;
   try {
-    running = await start({ ...settingsFromEnv(process.env), logger });
+    running = await start({ ...settingsFromEnv(process.env, process.argv.slice(2)), logger });
   } catch (err) {
     logger.fatal({ error: (err as Error).message }, 'fx engine failed to start');
     logger.flush();

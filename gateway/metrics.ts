@@ -2,6 +2,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { channels, type Engine } from '../engine/index.js';
+import { feedChannels } from '../feeds/index.js';
 
 const us = (v: number) => v / 1e6;
 
@@ -27,6 +28,12 @@ export class Metrics {
   readonly framesPublished = new Counter({ name: 'fx_ws_frames_published_total', help: 'Quote frames published to a topic (one per topic, not per client)', registers: [this.registry] });
   readonly configReloadFailures = new Counter({ name: 'fx_config_reload_failures_total', help: 'Config reloads refused (the last good config stayed in force)', registers: [this.registry] });
   readonly configInfo = new Gauge({ name: 'fx_config_info', help: 'The config version in force', labelNames: ['version'], registers: [this.registry] });
+  readonly feedState = new Gauge({ name: 'fx_feed_state', help: 'Each partner feed\'s state: 1 for the state it is in (connecting, connected, backoff, open, half_open, stopped)', labelNames: ['partner', 'state'], registers: [this.registry] });
+  readonly feedErrors = new Counter({ name: 'fx_feed_errors_total', help: 'Feed errors by partner, code and root (retryable: transport; rejected: bad data, dropped)', labelNames: ['partner', 'code', 'root'], registers: [this.registry] });
+  readonly feedGaps = new Counter({ name: 'fx_feed_sequence_gaps_total', help: 'Gaps in a partner\'s sequence (each one resynced)', labelNames: ['partner'], registers: [this.registry] });
+  readonly feedStale = new Gauge({ name: 'fx_feed_stale', help: '1 while a partner\'s pair has had no accepted tick for the feed\'s staleAfterMs', labelNames: ['partner', 'pair'], registers: [this.registry] });
+  /** partner -> pair -> when its last tick was accepted (ms), for fx_feed_age_seconds */
+  readonly #lastAccepted = new Map<string, Map<string, number>>();
   readonly #subscriptions: [string, (m: unknown) => void][] = [];
 
   constructor(engine: Engine) {
@@ -37,8 +44,33 @@ export class Metrics {
         for (const c of engine.corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
       },
     });
+    const lastAccepted = this.#lastAccepted;
+    new Gauge({
+      name: 'fx_feed_age_seconds', help: 'Time since the last accepted tick, by partner and pair', labelNames: ['partner', 'pair'], registers: [this.registry],
+      collect() {
+        const now = Date.now();
+        for (const [partner, pairs] of lastAccepted) for (const [pair, at] of pairs) this.set({ partner, pair }, (now - at) / 1000);
+      },
+    });
     this.storeUp.set(engine.store.up ? 1 : 0);
-    this.#on(channels.tick.name as string, (m) => this.ticks.inc({ partner: m.partner, outcome: m.outcome }));
+    this.#on(channels.tick.name as string, (m) => {
+      this.ticks.inc({ partner: m.partner, outcome: m.outcome });
+      if (m.outcome !== 'accepted') return;
+      let pairs = lastAccepted.get(m.partner);
+      if (!pairs) lastAccepted.set(m.partner, (pairs = new Map()));
+      pairs.set(m.pair, Date.now());
+    });
+    this.#on(feedChannels.state.name as string, (m) => {
+      if (m.previous !== 'idle') this.feedState.set({ partner: m.partner, state: m.previous }, 0);
+      this.feedState.set({ partner: m.partner, state: m.state }, 1);
+    });
+    this.#on(feedChannels.error.name as string, (m) => {
+      this.feedErrors.inc({ partner: m.partner, code: m.code, root: m.root });
+      // Bad data the adapter refused never reaches the book: count it with the book's outcomes, by its code.
+      if (m.root === 'rejected') this.ticks.inc({ partner: m.partner, outcome: m.code.replace(/^feed_/, '') });
+    });
+    this.#on(feedChannels.gap.name as string, (m) => this.feedGaps.inc({ partner: m.partner }));
+    this.#on(feedChannels.stale.name as string, (m) => this.feedStale.set({ partner: m.partner, pair: m.pair }, m.stale ? 1 : 0));
     this.#on(channels.heldOut.name as string, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
     this.#on(channels.snapshot.name as string, (m) => this.tickToPublish.observe(us(m.latencyUs)));
     this.#on(channels.batch.name as string, (m) => this.batch.observe(us(m.durationUs)));

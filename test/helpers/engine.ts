@@ -1,6 +1,7 @@
 import { defaultConfigPath, loadConfig, type LoadedConfig } from '../../config/index.js';
 import { Engine, MemoryQuoteStore, systemClock } from '../../engine/index.js';
 import { SyntheticFeed } from '../../feeds/index.js';
+import { ManualClock } from './manual-clock.js';
 import { eventually } from './server.js';
 
 export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } = {}): Engine {
@@ -8,12 +9,15 @@ export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } 
   return new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000), pricingWorker: opts.pricingWorker });
 }
 
-/** One round of ticks from every synthetic partner of the engine's config. */
-export function tickAll(engine: Engine, round = 1): void {
+/** `rounds` rounds of ticks from every synthetic partner of the engine's config, on a manual clock. */
+export function tickAll(engine: Engine, rounds = 1): void {
   const s = engine.config.config.synthetic!;
   for (const [partner, p] of Object.entries(s.partners)) {
-    const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), systemClock);
-    for (let i = 0; i < round; i++) feed.emitRound();
+    const clock = new ManualClock();
+    const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), clock);
+    feed.start(); // connecting emits the first round; each advance of the interval emits the next
+    for (let i = 1; i < rounds; i++) clock.advance(feed.tickIntervalMs);
+    feed.stop();
   }
 }
 
