@@ -1,0 +1,77 @@
+// What a result was measured on: the machine, the commit, and how the cores were shared.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  os: string;
+  /** 1, 5 and 15 minute load averages when the bench started: other work on the machine shows here. */
+  loadAverage: number[];
+}
+
+export function machine(): Machine {
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${osType()} ${release()}`,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export interface Commit {
+  commit: string;
+  short: string;
+  /** Uncommitted changes in the work tree: the figures are not exactly those of `commit`. */
+  dirty: boolean;
+}
+
+export function gitCommit(): Commit {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  try {
+    const commit = git('rev-parse', 'HEAD');
+    return { commit, short: commit.slice(0, 7), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return { commit: 'unknown', short: 'nogit', dirty: false };
+  }
+}
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export interface Pinning {
+  /** taskset was there and the cores were split; otherwise the OS scheduled everything on every core. */
+  pinned: boolean;
+  serverCpu?: number;
+  loadCpu?: number;
+  note: string;
+}
+
+/**
+ * With 2+ cores and taskset: servers on core 0, this process (the load generator) on core 1, every thread of it.
+ * Redis and anything else on the machine are left where the OS puts them.
+ */
+export function pinLoadGenerator(): Pinning {
+  if (!hasTaskset || cpus().length < 2)
+    return { pinned: false, note: `not pinned (${hasTaskset ? 'one core' : 'no taskset'}): servers, load generator and Redis share every core` };
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  return {
+    pinned: true, serverCpu: 0, loadCpu: 1,
+    note: 'server under test (all its threads) on core 0, load generator on core 1 (taskset); Redis and other work on the machine unpinned, sharing both cores',
+  };
+}
+
+/** The command that starts a server process on the server core (or as is, unpinned). */
+export function serverCommand(pinning: Pinning, argv: string[]): [string, string[]] {
+  return pinning.pinned ? ['taskset', ['-c', String(pinning.serverCpu), ...argv]] : [argv[0]!, argv.slice(1)];
+}
