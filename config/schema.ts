@@ -53,11 +53,23 @@ const syntheticPartner = z.strictObject({
   pairs: z.array(pair).min(1),
 });
 
+/** Per API key, per gateway process: token buckets for lock and redeem (REST and stream share them), and caps. */
+const limits = z.strictObject({
+  lockPerSecond: z.number().positive().default(20),
+  lockBurst: z.number().int().positive().default(40),
+  redeemPerSecond: z.number().positive().default(50),
+  redeemBurst: z.number().int().positive().default(100),
+  connections: z.number().int().positive().default(20_000),
+  subscriptions: z.number().int().positive().default(200_000),
+});
+
 const apiKey = z.strictObject({
   name: z.string().min(1),
   /** Hex SHA-256 of the key; the key itself is never stored. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
   scopes: z.array(z.enum(['stream', 'lock', 'redeem', 'admin'])).min(1),
+  /** Overrides of the default limits for this key. */
+  limits: limits.partial().optional(),
 });
 
 export const configSchema = z
@@ -69,8 +81,14 @@ export const configSchema = z
         maxPayloadBytes: z.number().int().positive().max(1_048_576).default(16_384),
         heartbeatMs: ms.default(15_000),
         wsIdleTimeoutSec: z.number().int().min(8).max(960).default(60),
-        /** Bytes a socket may have queued before it is cut off as a slow consumer. */
+        /** Bytes a socket may have queued; past it the socket is closed as a slow consumer (4008). */
         wsMaxBackpressureBytes: z.number().int().positive().default(256 * 1024),
+        /** How often sockets are checked for slow consumers. */
+        wsSlowConsumerCheckMs: ms.default(100),
+        /** At most one frame per corridor per this interval (the latest wins); 0 publishes as soon as priced. */
+        streamMinIntervalMs: z.number().int().min(0).default(0),
+        /** How long shutdown waits for in-flight locks and redeems. */
+        shutdownGraceMs: ms.default(5_000),
       })
       .prefault({}),
     store: z
@@ -101,6 +119,8 @@ export const configSchema = z
       .optional(),
     corridors: z.record(corridorId, corridor),
     apiKeys: z.array(apiKey).default([]),
+    /** Default limits for every API key. */
+    limits: limits.prefault({}),
   })
   .superRefine((c, ctx) => {
     for (const id of Object.keys(c.corridors)) {
@@ -120,3 +140,4 @@ export type Config = z.output<typeof configSchema>;
 export type CorridorConfig = Config['corridors'][string];
 export type ApiKeyConfig = Config['apiKeys'][number];
 export type Scope = ApiKeyConfig['scopes'][number];
+export type Limits = Config['limits'];

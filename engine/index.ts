@@ -6,7 +6,7 @@ export { MemoryQuoteStore } from './memory-store.js';
 export { RedisQuoteStore } from './redis-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
 export { StoreCode, isQuoteId, newQuoteId, quoteBody } from './quote-store.js';
-export type { QuoteStore, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
+export type { QuoteStore, RedeemedListener, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
 export { keys as redisKeys } from './redis-keys.js';
 export { ERRORS, FxError, fxError, isFxError } from './errors.js';
 export type { ErrorCode } from './errors.js';

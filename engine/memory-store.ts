@@ -2,7 +2,7 @@
 // (one contract suite runs against both); single-process only, and nothing survives a restart.
 import type { Clock } from './clock.js';
 import { canonical } from './money.js';
-import { newQuoteId, quoteBody, StoreCode, storeError, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
+import { newQuoteId, quoteBody, StoreCode, storeError, type RedeemedListener, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
 
 interface Rec {
   terms: string;
@@ -20,6 +20,7 @@ export class MemoryQuoteStore implements QuoteStore {
   readonly #quotes = new Map<string, Rec>();
   readonly #idempotency = new Map<string, { fingerprint: string; body: string; keepUntilMs: number }>();
   readonly #sweep: NodeJS.Timeout;
+  readonly #redeemed = new Set<RedeemedListener>();
 
   constructor(private readonly clock: Clock, private readonly retentionMs: number) {
     this.#sweep = setInterval(() => this.#purge(), 60_000).unref();
@@ -76,7 +77,13 @@ export class MemoryQuoteStore implements QuoteStore {
     if (now >= q.expiresAtMs) throw storeError(StoreCode.EXPIRED, input.id);
     const at = new Date(now).toISOString();
     q.redeemed = { at, key: input.idempotencyKey, body: quoteBody(q.terms, 'redeemed', at) };
+    for (const fn of this.#redeemed) fn(input.id, q.redeemed.body);
     return { body: q.redeemed.body, replayed: false };
+  }
+
+  onRedeemed(listener: RedeemedListener): () => void {
+    this.#redeemed.add(listener);
+    return () => this.#redeemed.delete(listener);
   }
 
   async ping(): Promise<void> {}

@@ -31,6 +31,9 @@ export interface RedeemOutcome {
   replayed: boolean;
 }
 
+/** The redeemed quote's id and its wire body (with redeemedAt). */
+export type RedeemedListener = (id: string, body: string) => void;
+
 export interface QuoteStore {
   readonly kind: 'memory' | 'redis';
   /** A fresh quote id; with an idempotency key, one in the key's shard (so both live in one Cluster slot). */
@@ -39,6 +42,11 @@ export interface QuoteStore {
   /** The quote with its status now (by the store's clock). */
   get(id: string): Promise<string>;
   redeem(input: RedeemInput): Promise<RedeemOutcome>;
+  /**
+   * Calls back on every first redeem (not replays), wherever it happened: Redis publishes from inside the
+   * redeem script, so every gateway process hears of it. Returns an unsubscribe function.
+   */
+  onRedeemed(listener: RedeemedListener): () => void;
   /** Resolves when the store answers; rejects with store_unavailable otherwise. */
   ping(): Promise<void>;
   readonly up: boolean;

@@ -11,6 +11,8 @@ export const keys = {
   lockIdempotency: (id: string, scopedKey: string) =>
     `${tag(shardOf(id))}:li:${createHash('sha256').update(scopedKey).digest('base64url')}`,
   events: (id: string) => `${tag(shardOf(id))}:events`,
+  /** Pub/sub channel (not a key: no slot) told of every first redeem. */
+  redeemedChannel: 'fx:redeemed',
   /** Every shard's lifecycle stream, for consumers. */
   allEventStreams: () => Array.from({ length: SHARDS }, (_, i) => `${tag(i.toString(16))}:events`),
 };

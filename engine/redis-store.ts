@@ -7,7 +7,7 @@ import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
 import { canonical } from './money.js';
 import { keys } from './redis-keys.js';
-import { newQuoteId, quoteBody, StoreCode, storeError, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
+import { newQuoteId, quoteBody, StoreCode, storeError, type RedeemedListener, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
 import type { QuoteStatus } from './types.js';
 
 // Scripts sit beside this file in the source tree; compiled code (dist/engine) reads them from there too.
@@ -34,6 +34,9 @@ export interface RedisStoreOptions {
 export class RedisQuoteStore implements QuoteStore {
   readonly kind = 'redis';
   readonly #redis: ScriptedRedis;
+  readonly #channel: string;
+  #subscriber: Redis | undefined;
+  readonly #redeemed = new Set<RedeemedListener>();
   #up = false;
 
   constructor(private readonly opts: RedisStoreOptions) {
@@ -55,6 +58,7 @@ export class RedisQuoteStore implements QuoteStore {
     redis.on('close', () => this.#setUp(false));
     redis.on('error', (err: Error) => this.#setUp(false, err.message));
     this.#redis = redis as ScriptedRedis;
+    this.#channel = `${opts.keyPrefix ?? ''}${keys.redeemedChannel}`;
   }
 
   get up(): boolean {
@@ -115,10 +119,27 @@ export class RedisQuoteStore implements QuoteStore {
     const [code, body] = await this.#call('redeem', () =>
       this.#redis.fxRedeem(
         keys.quote(input.id), keys.events(input.id),
-        input.id, input.idempotencyKey, input.corridor ?? '', input.sendAmount ?? '', input.receiveAmount ?? '', this.opts.eventsMaxLen,
+        input.id, input.idempotencyKey, input.corridor ?? '', input.sendAmount ?? '', input.receiveAmount ?? '', this.opts.eventsMaxLen, this.#channel,
       ));
     if (code === StoreCode.OK || code === StoreCode.REPLAY) return { body: body!, replayed: code === StoreCode.REPLAY };
     throw storeError(code as StoreCode, input.id);
+  }
+
+  onRedeemed(listener: RedeemedListener): () => void {
+    if (!this.#subscriber) {
+      // A connection of its own: a subscribed connection cannot run commands. It queues and resubscribes
+      // across reconnects, which is what a notification channel wants (the command client does not).
+      const sub = new Redis(this.opts.url, { retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000), maxRetriesPerRequest: null });
+      sub.on('error', () => {}); // reachability is reported by the command connection
+      sub.on('message', (_channel: string, body: string) => {
+        const id = /"id":"([^"]+)"/.exec(body)?.[1];
+        if (id) for (const fn of this.#redeemed) fn(id, body);
+      });
+      void sub.subscribe(this.#channel).catch(() => {});
+      this.#subscriber = sub;
+    }
+    this.#redeemed.add(listener);
+    return () => this.#redeemed.delete(listener);
   }
 
   async ping(): Promise<void> {
@@ -131,6 +152,7 @@ export class RedisQuoteStore implements QuoteStore {
   }
 
   async close(): Promise<void> {
+    this.#subscriber?.disconnect();
     this.#redis.disconnect();
   }
 }

@@ -1,11 +1,12 @@
 // API keys: stored as SHA-256 hashes, never in plain text; each key has scopes.
 import { createHash } from 'node:crypto';
-import type { ApiKeyConfig, Scope } from '../config/index.js';
+import type { ApiKeyConfig, Limits, Scope } from '../config/index.js';
 import { fxError } from '../engine/index.js';
 
 export interface Principal {
   name: string;
   scopes: ReadonlySet<Scope>;
+  limits: Limits;
 }
 
 /** The public demo keys the shipped config carries (as hashes); refused when NODE_ENV=production. */
@@ -17,10 +18,10 @@ const DEMO_HASHES = new Set<string>(DEMO_KEYS.map(sha256));
 export class ApiKeys {
   readonly #byHash = new Map<string, Principal>();
 
-  constructor(keys: readonly ApiKeyConfig[], { production }: { production: boolean }) {
+  constructor(keys: readonly ApiKeyConfig[], { production, limits }: { production: boolean; limits: Limits }) {
     for (const k of keys) {
       if (production && DEMO_HASHES.has(k.sha256)) continue;
-      this.#byHash.set(k.sha256, { name: k.name, scopes: new Set(k.scopes) });
+      this.#byHash.set(k.sha256, { name: k.name, scopes: new Set(k.scopes), limits: { ...limits, ...k.limits } });
     }
   }
 

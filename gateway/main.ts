@@ -7,6 +7,7 @@ import { SyntheticFeed, type FeedAdapter } from '../feeds/index.js';
 import { ApiKeys } from './auth.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { RateLimits } from './rate-limit.js';
 import { Gateway } from './server.js';
 import { assertNative, nativeBinding } from './uws.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -72,14 +73,16 @@ export async function start(settings: Settings): Promise<Running> {
     logger.error({ redisUrl: settings.redisUrl }, 'Redis is not reachable yet; serving unready until it is');
 
   const engine = new Engine({ config: initial, store });
-  let keys = new ApiKeys(config.apiKeys, { production: settings.production });
+  let keys = new ApiKeys(config.apiKeys, { production: settings.production, limits: config.limits });
   const metrics = new Metrics(engine);
+  const limits = new RateLimits((op) => metrics.rateLimited.inc({ limit: op }));
   metrics.setConfigVersion(initial.version);
 
   const watcher = new ConfigWatcher(initial, {
     onApply: (next, changes) => {
       engine.applyConfig(next);
-      keys = new ApiKeys(next.config.apiKeys, { production: settings.production });
+      keys = new ApiKeys(next.config.apiKeys, { production: settings.production, limits: next.config.limits });
+      limits.reset();
       metrics.setConfigVersion(next.version);
       const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('synthetic.'));
       logger.info({ version: next.version, changes: changes.map((c) => ({ ...c, path: c.path.startsWith('apiKeys') ? 'apiKeys' : c.path })) }, 'config reloaded');
@@ -91,7 +94,7 @@ export async function start(settings: Settings): Promise<Running> {
     },
   }).start();
 
-  const gateway = new Gateway({ engine, keys: () => keys, config: () => watcher.current.config, metrics, logger });
+  const gateway = new Gateway({ engine, keys: () => keys, limits, config: () => watcher.current.config, metrics, logger });
   const port = await gateway.listen(settings.port ?? config.server.port, settings.host);
 
   const feeds = settings.feeds === false ? [] : syntheticFeeds(config, (t) => engine.ingest(t));
@@ -108,7 +111,7 @@ export async function start(settings: Settings): Promise<Running> {
     (closing ??= (async () => {
       for (const f of feeds) f.stop();
       watcher.stop();
-      await gateway.close();
+      await gateway.close(watcher.current.config.server.shutdownGraceMs);
       await engine.close();
       await store.close();
       metrics.close();
@@ -131,6 +134,7 @@ function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     port,
     host: env.HOST,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',

@@ -18,8 +18,10 @@ export class Metrics {
   readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
   readonly storeUp = new Gauge({ name: 'fx_store_up', help: '1 when the quote store is reachable', registers: [this.registry] });
   readonly wsClients = new Gauge({ name: 'fx_ws_clients', help: 'Open WebSocket clients', registers: [this.registry] });
-  readonly wsDropped = new Counter({ name: 'fx_ws_dropped_frames_total', help: 'Frames not delivered to a socket (backpressure)', registers: [this.registry] });
-  readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
+    readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
+  readonly wsSubscriptions = new Gauge({ name: 'fx_ws_subscriptions', help: 'Corridor subscriptions held by open sockets', registers: [this.registry] });
+  readonly wsPublish = new Histogram({ name: 'fx_ws_publish_seconds', help: 'Fan-out of one snapshot to its topics (serialise once, publish per topic)', buckets: [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3], registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'fx_rate_limited_total', help: 'Requests refused by a per-key limit', labelNames: ['limit'], registers: [this.registry] });
   readonly framesPublished = new Counter({ name: 'fx_ws_frames_published_total', help: 'Quote frames published to a topic (one per topic, not per client)', registers: [this.registry] });
   readonly configReloadFailures = new Counter({ name: 'fx_config_reload_failures_total', help: 'Config reloads refused (the last good config stayed in force)', registers: [this.registry] });
   readonly configInfo = new Gauge({ name: 'fx_config_info', help: 'The config version in force', labelNames: ['version'], registers: [this.registry] });

@@ -6,12 +6,14 @@ import { handler, json, objectBody, problem, send, type Incoming, type Reply, ty
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { amountOf, idempotencyKey } from './requests.js';
+import type { RateLimits } from './rate-limit.js';
 import { Stream } from './stream.js';
 import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
 
 export interface GatewayDeps {
   engine: Engine;
   keys: () => ApiKeys;
+  limits: RateLimits;
   config: () => Config;
   metrics: Metrics;
   logger: Logger;
@@ -63,6 +65,7 @@ export class Gateway {
 
     this.#route('post', '/v1/quotes', { maxBodyBytes }, async (req) => {
       const principal = auth(req, 'lock');
+      this.deps.limits.take(principal, 'lock');
       const key = idempotencyKey(req.idempotencyKey, false);
       const body = objectBody(req.body, ['corridor', 'sendAmount', 'receiveAmount']);
       const { side, amount } = amountOf(body);
@@ -76,7 +79,7 @@ export class Gateway {
     });
 
     this.#route('post', '/v1/quotes/:id/redeem', { params: 1, maxBodyBytes }, async (req) => {
-      auth(req, 'redeem');
+      this.deps.limits.take(auth(req, 'redeem'), 'redeem');
       const key = idempotencyKey(req.idempotencyKey, true)!;
       const body = objectBody(req.body, ['sendAmount', 'receiveAmount', 'corridor']);
       const { body: quote, replayed } = await engine.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });

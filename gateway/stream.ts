@@ -1,5 +1,7 @@
-// WS /v1/stream: one uWS topic per corridor and tier, so a snapshot fans out as one publish per topic,
-// serialised once. A client gets the latest frame, never a backlog; one that stops reading is cut off.
+// WS /v1/stream. One uWS topic per corridor and tier, so a snapshot fans out as one native publish per topic,
+// serialised once. Conflation is at the source: the hub holds only the latest snapshot per corridor, and
+// with streamMinIntervalMs a corridor publishes at most once per interval (the latest wins). Each socket's
+// queue is bounded: past wsMaxBackpressureBytes it is closed with 4008, so it never slows anyone else.
 import type { Config } from '../config/index.js';
 import { fxError, isFxError, type CorridorSnapshot, type Engine, type FxError } from '../engine/index.js';
 import type { ApiKeys, Principal } from './auth.js';
@@ -7,6 +9,7 @@ import { bearer } from './auth.js';
 import { problem, queryParam, send } from './http.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RateLimits } from './rate-limit.js';
 import { amountOf } from './requests.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
 
@@ -14,8 +17,13 @@ interface Client {
   principal: Principal;
   /** corridor -> subscribed topic */
   topics: Map<string, string>;
+  /** quotes this socket locked and still waits to hear about: id -> expiry timer */
+  locks: Map<string, { reqId: string; timer: NodeJS.Timeout }>;
+  closing?: boolean;
 }
 
+export const CLOSE_SLOW_CONSUMER = 4008;
+export const CLOSE_TOO_MANY_CONNECTIONS = 4029;
 const HEARTBEAT_TOPIC = 'hb';
 const MAX_CORRIDORS_PER_OP = 64;
 const topicOf = (corridor: string, tier: number) => `q/${corridor}/${tier}`;
@@ -31,21 +39,35 @@ export function quoteFrame(s: CorridorSnapshot, tier: number): string {
 const errorFrame = (err: FxError, reqId?: unknown) =>
   JSON.stringify({ type: 'error', code: err.code, detail: err.detail, ...(typeof reqId === 'string' ? { reqId } : {}) });
 
+export interface StreamDeps {
+  engine: Engine;
+  keys: () => ApiKeys;
+  limits: RateLimits;
+  config: () => Config;
+  metrics: Metrics;
+  logger: Logger;
+  inFlight: { count: number };
+}
+
 export class Stream {
   readonly #sockets = new Set<WebSocket<Client>>();
-  readonly #heartbeat: NodeJS.Timeout;
-  readonly #unsubscribe: () => void;
+  readonly #connections = new Map<string, number>();
+  readonly #subscriptions = new Map<string, number>();
+  /** corridor -> when it last published, and the snapshot held back by the minimum interval */
+  readonly #paced = new Map<string, { at: number; pending?: CorridorSnapshot; timer?: NodeJS.Timeout }>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(
-    private readonly app: TemplatedApp,
-    private readonly deps: { engine: Engine; keys: () => ApiKeys; config: () => Config; metrics: Metrics; logger: Logger; inFlight: { count: number } },
-  ) {
+  constructor(private readonly app: TemplatedApp, private readonly deps: StreamDeps) {
     const { server } = deps.config();
     app.ws<Client>('/v1/stream', {
-      maxPayloadLength: server.maxPayloadBytes,
+      // Frames up to the bound are read; up to 4x it they are answered payload_too_large; past that uWS drops the socket.
+      maxPayloadLength: server.maxPayloadBytes * 4,
       idleTimeout: server.wsIdleTimeoutSec,
-      maxBackpressure: server.wsMaxBackpressureBytes,
-      closeOnBackpressureLimit: 1,
+      // We close a socket at the bound; uWS's own limit (where it silently skips frames) sits at twice that,
+      // so there is always room for our close frame and the client learns why.
+      maxBackpressure: server.wsMaxBackpressureBytes * 2,
+      closeOnBackpressureLimit: 0,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
         const key = bearer(req.getHeader('authorization')) || queryParam(req.getQuery() ?? '', 'apiKey') || '';
@@ -55,28 +77,61 @@ export class Stream {
         let principal: Principal;
         try {
           principal = deps.keys().authorize(key, 'stream');
+          if ((this.#connections.get(principal.name) ?? 0) >= principal.limits.connections) {
+            deps.metrics.rateLimited.inc({ limit: 'connections' });
+            throw fxError('rate_limited', `this API key already holds ${principal.limits.connections} connections`, { retryAfterSec: 1 });
+          }
         } catch (err) {
           send(res, problem(err as FxError));
           return;
         }
-        res.upgrade<Client>({ principal, topics: new Map() }, secKey, protocol, extensions, context);
+        res.upgrade<Client>({ principal, topics: new Map(), locks: new Map() }, secKey, protocol, extensions, context);
       },
       open: (ws) => {
+        const { principal } = ws.getUserData();
         this.#sockets.add(ws);
+        this.#connections.set(principal.name, (this.#connections.get(principal.name) ?? 0) + 1);
         deps.metrics.wsClients.inc();
         ws.subscribe(HEARTBEAT_TOPIC);
       },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
       close: (ws) => {
+        const client = ws.getUserData();
         this.#sockets.delete(ws);
+        this.#connections.set(client.principal.name, (this.#connections.get(client.principal.name) ?? 1) - 1);
+        this.#countSubscriptions(client.principal, -client.topics.size);
+        for (const { timer } of client.locks.values()) clearTimeout(timer);
         deps.metrics.wsClients.dec();
       },
     });
-    this.#unsubscribe = deps.engine.hub.subscribe((s) => this.#publish(s));
-    this.#heartbeat = setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${Date.now() * 1000}}`), server.heartbeatMs);
+    this.#unsubscribe.push(deps.engine.hub.subscribe((s) => this.#pace(s)));
+    this.#unsubscribe.push(deps.engine.store.onRedeemed((id, body) => this.#redeemed(id, body)));
+    this.#timers.push(setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${Date.now() * 1000}}`), server.heartbeatMs));
+    this.#timers.push(setInterval(() => this.#cutSlowConsumers(), server.wsSlowConsumerCheckMs));
+  }
+
+  /** Holds a snapshot back if its corridor published less than streamMinIntervalMs ago; the latest wins. */
+  #pace(s: CorridorSnapshot): void {
+    const interval = this.deps.config().server.streamMinIntervalMs;
+    if (interval === 0) return this.#publish(s);
+    const now = Date.now();
+    const p = this.#paced.get(s.corridor) ?? { at: 0 };
+    this.#paced.set(s.corridor, p);
+    if (now - p.at >= interval && !p.timer) {
+      p.at = now;
+      return this.#publish(s);
+    }
+    p.pending = s;
+    p.timer ??= setTimeout(() => {
+      p.timer = undefined;
+      p.at = Date.now();
+      if (p.pending) this.#publish(p.pending);
+      p.pending = undefined;
+    }, Math.max(0, p.at + interval - now));
   }
 
   #publish(s: CorridorSnapshot): void {
+    const start = performance.now();
     const tiers = this.deps.engine.tierCount(s.corridor);
     for (let tier = 0; tier < tiers; tier++) {
       const topic = topicOf(s.corridor, tier);
@@ -84,11 +139,29 @@ export class Stream {
       this.app.publish(topic, quoteFrame(s, tier));
       this.deps.metrics.framesPublished.inc();
     }
+    this.deps.metrics.wsPublish.observe((performance.now() - start) / 1000);
+  }
+
+  /** A socket whose queue passed the bound is not reading fast enough: close it with a clear code. */
+  #cutSlowConsumers(): void {
+    const limit = this.deps.config().server.wsMaxBackpressureBytes;
+    for (const ws of this.#sockets) {
+      const client = ws.getUserData();
+      if (client.closing || ws.getBufferedAmount() < limit) continue;
+      client.closing = true;
+      this.slowConsumerCloses++;
+      this.deps.metrics.wsSlowCloses.inc();
+      ws.end(CLOSE_SLOW_CONSUMER, 'slow consumer: frames queued past the bound');
+      // The close frame waits behind the queue; a socket that never drains is dropped outright.
+      setTimeout(() => this.#sockets.has(ws) && ws.close(), 2_000).unref();
+    }
   }
 
   #onMessage(ws: WebSocket<Client>, message: ArrayBuffer, isBinary: boolean): void {
     let msg: Record<string, unknown>;
     try {
+      const max = this.deps.config().server.maxPayloadBytes;
+      if (message.byteLength > max) throw fxError('payload_too_large', `frames must be at most ${max} bytes`);
       if (isBinary) throw fxError('invalid_request', 'frames must be JSON text');
       const parsed: unknown = JSON.parse(Buffer.from(message).toString('utf8'));
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fxError('invalid_request', 'a frame must be a JSON object');
@@ -109,6 +182,11 @@ export class Stream {
     }
   }
 
+  #fields(msg: Record<string, unknown>, allowed: string[]): void {
+    const unknown = Object.keys(msg).filter((k) => !allowed.includes(k));
+    if (unknown.length) throw fxError('invalid_request', `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+  }
+
   #corridors(msg: Record<string, unknown>): string[] {
     const list = msg.corridors;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CORRIDORS_PER_OP || !list.every((c) => typeof c === 'string'))
@@ -118,15 +196,29 @@ export class Stream {
     return list as string[];
   }
 
+  #countSubscriptions(principal: Principal, delta: number): void {
+    if (delta === 0) return;
+    this.#subscriptions.set(principal.name, (this.#subscriptions.get(principal.name) ?? 0) + delta);
+    this.deps.metrics.wsSubscriptions.inc(delta);
+  }
+
   #subscribe(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
+    this.#fields(msg, ['op', 'corridors', 'sendAmount']);
     const corridors = this.#corridors(msg);
     const tiers = corridors.map((c) => this.deps.engine.tierOf(c, msg.sendAmount)); // validates all before changing any
     const client = ws.getUserData();
+    const added = new Set(corridors.filter((c) => !client.topics.has(c))).size;
+    const held = this.#subscriptions.get(client.principal.name) ?? 0;
+    if (held + added > client.principal.limits.subscriptions) {
+      this.deps.metrics.rateLimited.inc({ limit: 'subscriptions' });
+      throw fxError('rate_limited', `this API key may hold ${client.principal.limits.subscriptions} subscriptions`, { retryAfterSec: 1 });
+    }
     corridors.forEach((corridor, i) => {
       const topic = topicOf(corridor, tiers[i]!);
       const prev = client.topics.get(corridor);
       if (prev === topic) return;
       if (prev) ws.unsubscribe(prev);
+      else this.#countSubscriptions(client.principal, 1);
       ws.subscribe(topic);
       client.topics.set(corridor, topic);
       // The latest price now, so a client never waits for the next tick to show something.
@@ -136,28 +228,35 @@ export class Stream {
   }
 
   #unsubscribeOp(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
+    this.#fields(msg, ['op', 'corridors']);
     const client = ws.getUserData();
     for (const corridor of this.#corridors(msg)) {
       const topic = client.topics.get(corridor);
-      if (topic) ws.unsubscribe(topic);
+      if (!topic) continue;
+      ws.unsubscribe(topic);
       client.topics.delete(corridor);
+      this.#countSubscriptions(client.principal, -1);
     }
   }
 
+  /** The same path as REST: scope, rate limit, engine.lock (the store holds the quote before we answer). */
   #lock(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
     const reqId = msg.reqId;
     if (typeof reqId !== 'string' || reqId.length === 0 || reqId.length > 128) throw fxError('invalid_request', 'lock needs a reqId string of 1-128 characters');
-    const unknown = Object.keys(msg).filter((k) => !['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount'].includes(k));
-    if (unknown.length) throw fxError('invalid_request', `unknown fields: ${unknown.join(', ')}`);
+    this.#fields(msg, ['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount']);
     const client = ws.getUserData();
     if (!client.principal.scopes.has('lock')) throw fxError('forbidden', 'this API key needs the lock scope');
+    this.deps.limits.take(client.principal, 'lock');
     const { side, amount } = amountOf(msg);
     const inFlight = this.deps.inFlight;
     inFlight.count++;
     this.deps.engine
       .lock({ corridor: msg.corridor, side, amount }, { principal: client.principal.name })
       .then(
-        ({ body }) => `{"type":"locked","reqId":${JSON.stringify(reqId)},"quote":${body}}`,
+        ({ body }) => {
+          if (this.#sockets.has(ws)) this.#watch(ws, reqId, body);
+          return `{"type":"locked","reqId":${JSON.stringify(reqId)},"quote":${body}}`;
+        },
         (err) => errorFrame(isFxError(err) ? err : fxError('internal_error', 'an unexpected error occurred; it was logged'), reqId),
       )
       .then((frame) => {
@@ -166,14 +265,50 @@ export class Stream {
       });
   }
 
+  /** Tells the locking socket when its quote is redeemed (any process) or expires (by the store's word). */
+  #watch(ws: WebSocket<Client>, reqId: string, body: string): void {
+    const { id, expiresAt } = JSON.parse(body) as { id: string; expiresAt: string };
+    const client = ws.getUserData();
+    const timer = setTimeout(() => {
+      void this.deps.engine.getQuote(id).then(
+        (current) => {
+          if (!this.#sockets.has(ws) || !client.locks.delete(id)) return;
+          const q = JSON.parse(current) as { status: string; redeemedAt?: string };
+          if (q.status === 'expired') ws.send(JSON.stringify({ type: 'quote_expired', reqId, id, expiresAt }));
+          else if (q.status === 'redeemed') ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt: q.redeemedAt }));
+        },
+        () => client.locks.delete(id), // store unreachable: nothing sure to say
+      );
+    }, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50);
+    timer.unref();
+    client.locks.set(id, { reqId, timer });
+  }
+
+  #redeemed(id: string, body: string): void {
+    // Few sockets hold locks at once; a linear scan beats keeping a second index in step.
+    for (const ws of this.#sockets) {
+      const client = ws.getUserData();
+      const lock = client.locks.get(id);
+      if (!lock) continue;
+      clearTimeout(lock.timer);
+      client.locks.delete(id);
+      const { redeemedAt } = JSON.parse(body) as { redeemedAt: string };
+      ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
+    }
+  }
+
+  /** Sockets closed as slow consumers since start. */
+  slowConsumerCloses = 0;
+
   get clients(): number {
     return this.#sockets.size;
   }
 
   /** Closes every socket with 1001 (going away). */
   close(): void {
-    clearInterval(this.#heartbeat);
-    this.#unsubscribe();
+    for (const t of this.#timers) clearInterval(t);
+    for (const p of this.#paced.values()) clearTimeout(p.timer);
+    for (const u of this.#unsubscribe) u();
     for (const ws of [...this.#sockets]) ws.end(1001, 'server shutting down');
   }
 }

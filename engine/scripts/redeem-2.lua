@@ -11,6 +11,7 @@
   ARGV[4]  send amount to match (canonical decimal: no trailing zeros), or ''
   ARGV[5]  receive amount to match (canonical decimal: no trailing zeros), or ''
   ARGV[6]  event stream MAXLEN (approximate)
+  ARGV[7]  pub/sub channel told of every first redeem (gateways push quote_redeemed to the locking socket)
 
   Returns  { 0 (OK), body }          redeemed now
            { 1 (REPLAY), body }      redeemed before with this key: the same body
@@ -53,4 +54,5 @@ local body = string.sub(q[1], 1, -2) .. ',"status":"redeemed","redeemedAt":"' ..
 redis.call('HSET', KEYS[1], 'st', 'redeemed', 'rat', redeemedAt, 'rk', ARGV[2], 'rsp', body)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'redeemed', 'id', ARGV[1], 'corridor', q[4],
   'sendAmount', q[5], 'receiveAmount', q[6], 'redeemedAt', redeemedAt)
+redis.call('PUBLISH', ARGV[7], body)
 return { 0, body }

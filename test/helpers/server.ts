@@ -12,6 +12,8 @@ export type StoreKind = 'memory' | 'redis';
 /** The shipped config, changed by `edit`, written to a temp file (so a test can edit it under a running engine). */
 export function writeConfig(edit: (doc: any) => void = () => {}): string {
   const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+  // Tests drive bursts far past a real client's rate; the tests of limits set their own.
+  doc.limits = { lockPerSecond: 100_000, lockBurst: 100_000, redeemPerSecond: 100_000, redeemBurst: 100_000 };
   edit(doc);
   const path = join(mkdtempSync(join(tmpdir(), 'fx-config-')), 'config.yaml');
   writeFileSync(path, stringify(doc));
@@ -25,12 +27,12 @@ export interface TestServer extends Running {
   keyPrefix: string;
 }
 
-export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string }): Promise<TestServer> {
+export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string; redisUrl?: string }): Promise<TestServer> {
   const configPath = opts.configPath ?? writeConfig(opts.edit);
   const keyPrefix = testPrefix();
   const running = await start({
     configPath, port: 0, host: '127.0.0.1', role: 'all', logLevel: 'silent', production: false,
-    redisUrl: opts.store === 'redis' ? REDIS_URL : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
+    redisUrl: opts.store === 'redis' ? (opts.redisUrl ?? REDIS_URL) : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   return { ...running, base: `http://127.0.0.1:${running.port}`, ws: `ws://127.0.0.1:${running.port}/v1/stream`, configPath, keyPrefix };

@@ -1,0 +1,52 @@
+// Per-key token buckets for lock and redeem, shared by REST and the stream. In-process: with N gateways a
+// key gets N times its limit (a Redis-backed limiter would be exact, at a round trip per request).
+import { fxError } from '../engine/index.js';
+import type { Principal } from './auth.js';
+
+class TokenBucket {
+  #tokens: number;
+  #at: number;
+
+  constructor(private readonly perSecond: number, private readonly burst: number, now: number) {
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  /** Takes one token, or returns how many seconds until one is there. */
+  take(now: number): number {
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.perSecond);
+    this.#at = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - this.#tokens) / this.perSecond);
+  }
+}
+
+export type LimitedOp = 'lock' | 'redeem';
+
+export class RateLimits {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly onLimited: (op: LimitedOp) => void = () => {}, private readonly now: () => number = Date.now) {}
+
+  /** Takes a token for the key's op, or throws rate_limited with retryAfterSec. */
+  take(principal: Principal, op: LimitedOp): void {
+    const id = `${op}:${principal.name}`;
+    let bucket = this.#buckets.get(id);
+    if (!bucket) {
+      const l = principal.limits;
+      bucket = op === 'lock' ? new TokenBucket(l.lockPerSecond, l.lockBurst, this.now()) : new TokenBucket(l.redeemPerSecond, l.redeemBurst, this.now());
+      this.#buckets.set(id, bucket);
+    }
+    const wait = bucket.take(this.now());
+    if (wait > 0) this.onLimited(op);
+    if (wait > 0) throw fxError('rate_limited', `too many ${op} requests for this API key; retry in ${wait} s`, { retryAfterSec: wait });
+  }
+
+  /** New limits apply from the next request (after a config reload). */
+  reset(): void {
+    this.#buckets.clear();
+  }
+}
