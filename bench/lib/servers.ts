@@ -1,13 +1,16 @@
-// Servers under test run as child processes, apart from the load generator. A child reports its port over
-// IPC ({ ready: true, port }), then the runner waits for /readyz (config loaded, store up, prices fresh).
+// Servers under test run as child processes, apart from the load generator, configured the way an operator
+// runs them (PORT, HOST, REDIS_URL, FX_CONFIG, ...). The runner gives each a free port, then waits for
+// /readyz (config loaded, store up, prices fresh).
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { serverCommand, type Pinning } from './machine.js';
 
 export interface ServerProcess {
   name: string;
   pid: number;
   base: string;
+  /** SIGTERM, as an operator stops it (a server then exits cleanly and `--cpu-prof` writes its profile). */
   stop(): Promise<void>;
 }
 
@@ -23,39 +26,40 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   const log = openSync(opts.logFile, 'a');
   const [cmd, args] = serverCommand(opts.pinning, [process.execPath, ...(opts.nodeArgs ?? []), opts.script]);
-  const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', log, log, 'ipc'] });
+  const child = spawn(cmd, args, { env: { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const timeoutMs = opts.readyTimeoutMs ?? 20_000;
-  const fail = (why: string) => new Error(`${opts.name} ${why}; see ${opts.logFile}`);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(fail(`did not report its port within ${timeoutMs} ms`)), timeoutMs);
-    child.once('message', (m: { ready?: boolean; port?: number }) => (clearTimeout(timer), m.ready && m.port ? resolve(m.port) : reject(fail('sent no port'))));
-    child.once('exit', (code) => (clearTimeout(timer), reject(fail(`exited with ${code} before it was ready`))));
-  }).catch((err) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
-  const base = `http://127.0.0.1:${port}`;
 
   const stop = async () => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(killer);
   };
 
+  const timeoutMs = opts.readyTimeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode} before it was ready; see ${opts.logFile}`);
     const status = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
     if (status === 200) break;
     if (Date.now() > deadline) {
       await stop();
-      throw fail(`was not ready (/readyz ${status}) within ${timeoutMs} ms`);
+      throw new Error(`${opts.name} was not ready (/readyz ${status}) within ${timeoutMs} ms; see ${opts.logFile}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
