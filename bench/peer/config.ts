@@ -16,6 +16,13 @@ export interface PeerCorridor {
   tiers: { upTo?: string; spreadBps: string }[];
 }
 
+export interface PeerLimits {
+  lockPerSecond: number;
+  lockBurst: number;
+  redeemPerSecond: number;
+  redeemBurst: number;
+}
+
 export interface PeerConfig {
   version: string;
   retentionMs: number;
@@ -26,8 +33,8 @@ export interface PeerConfig {
   pivots: string[];
   partners: Record<string, { enabled: boolean; feeBps: string }>;
   corridors: Map<string, PeerCorridor>;
-  /** sha256(key) -> key name and scopes */
-  apiKeys: Map<string, { name: string; scopes: string[] }>;
+  /** sha256(key) -> key name, scopes and rate limits */
+  apiKeys: Map<string, { name: string; scopes: string[]; limits: PeerLimits }>;
   synthetic: any;
 }
 
@@ -44,6 +51,7 @@ export function readPeerConfig(path: string): PeerConfig {
   }
   const partners: PeerConfig['partners'] = {};
   for (const [id, p] of Object.entries<any>(doc.partners)) partners[id] = { enabled: p.enabled !== false, feeBps: p.feeBps ?? '0' };
+  const limits: PeerLimits = { lockPerSecond: 20, lockBurst: 40, redeemPerSecond: 50, redeemBurst: 100, ...doc.limits };
   return {
     version: 'c_' + createHash('sha256').update(text).digest('hex').slice(0, 8),
     retentionMs: doc.store?.retentionMs ?? 86_400_000,
@@ -54,7 +62,7 @@ export function readPeerConfig(path: string): PeerConfig {
     pivots: doc.pricing?.pivots ?? ['USD', 'EUR'],
     partners,
     corridors,
-    apiKeys: new Map((doc.apiKeys ?? []).map((k: any) => [k.sha256, { name: k.name, scopes: k.scopes }])),
+    apiKeys: new Map((doc.apiKeys ?? []).map((k: any) => [k.sha256, { name: k.name, scopes: k.scopes, limits: { ...limits, ...k.limits } }])),
     synthetic: doc.synthetic,
   };
 }

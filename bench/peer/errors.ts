@@ -17,6 +17,7 @@ const STATUS = {
   amount_out_of_range: 422,
   amount_mismatch: 422,
   idempotency_key_reused: 422,
+  rate_limited: 429,
   corridor_unavailable: 503,
   store_unavailable: 503,
   internal_error: 500,
@@ -26,7 +27,7 @@ export type PeerErrorCode = keyof typeof STATUS;
 
 export class PeerError extends Error {
   readonly status: number;
-  constructor(readonly code: PeerErrorCode, readonly detail: string) {
+  constructor(readonly code: PeerErrorCode, readonly detail: string, readonly retryAfterSec?: number) {
     super(detail);
     this.status = STATUS[code];
   }
@@ -34,5 +35,6 @@ export class PeerError extends Error {
 
 /** RFC 9457 problem details. */
 export function problemBody(err: PeerError): string {
-  return JSON.stringify({ type: `/docs/errors.md#${err.code}`, title: err.code.replace(/_/g, ' '), status: err.status, detail: err.detail, code: err.code });
+  return JSON.stringify({ type: `/docs/errors.md#${err.code}`, title: err.code.replace(/_/g, ' '), status: err.status, detail: err.detail, code: err.code,
+    ...(err.retryAfterSec ? { retryAfterSec: err.retryAfterSec } : {}) });
 }

@@ -1,6 +1,5 @@
-// The peer as a process, configured like a typical service: PORT, REDIS_URL, FX_CONFIG, REDIS_KEY_PREFIX.
-// Under a parent (the bench runner) it reports its port over IPC; SIGTERM closes it cleanly, so that
-// `node --cpu-prof` gets to write its profile.
+// The peer as a process, configured like a typical service: PORT, HOST, REDIS_URL, FX_CONFIG, REDIS_KEY_PREFIX.
+// SIGTERM closes it cleanly (so `node --cpu-prof` gets to write its profile).
 import { defaultConfigPath } from '../../config/index.js';
 import { startPeer } from './server.js';
 
@@ -12,7 +11,6 @@ const peer = await startPeer({
   keyPrefix: process.env.REDIS_KEY_PREFIX,
 });
 console.log(`peer listening on http://127.0.0.1:${peer.port}`);
-process.send?.({ ready: true, port: peer.port });
 const stop = () => void peer.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -7,9 +7,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SyntheticFeed } from '../../feeds/index.js';
-import { readPeerConfig } from './config.js';
+import { readPeerConfig, type PeerLimits } from './config.js';
 import { PeerError, problemBody } from './errors.js';
 import { canonical, isAmount, minorUnits, Pricer, type CorridorPrice } from './pricing.js';
+import { RateLimiter } from './rate-limit.js';
 import { PeerStore } from './store.js';
 
 export interface PeerOptions {
@@ -28,7 +29,7 @@ export interface RunningPeer {
   close(): Promise<void>;
 }
 
-type Principal = { name: string; scopes: string[] };
+type Principal = { name: string; scopes: string[]; limits: PeerLimits };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const sendJson = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
@@ -100,6 +101,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
     }
   };
   const pricer = new Pricer(config, publish);
+  const limiter = new RateLimiter();
 
   const authorize = (key: string, ...scopes: string[]): Principal => {
     const p = key ? config.apiKeys.get(createHash('sha256').update(key).digest('hex')) : undefined;
@@ -110,6 +112,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
   const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
 
   async function lock(principal: Principal, fields: Record<string, any>, idempotencyKey?: string): Promise<{ body: string; replayed: boolean }> {
+    limiter.take(principal.name, 'lock', principal.limits);
     const { side, amount } = sideOf(fields);
     const t = pricer.terms(fields.corridor, side, amount);
     const c = config.corridors.get(t.corridor)!;
@@ -188,7 +191,8 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
     if ((m = /^\/v1\/quotes\/([^/]+)\/redeem$/.exec(path))) {
       only('POST');
       const raw = await jsonBody(req);
-      authorize(key, 'redeem');
+      const principal = authorize(key, 'redeem');
+      limiter.take(principal.name, 'redeem', principal.limits);
       const idem = idempotencyKey(req, true)!;
       const body = objectWith(raw, ['sendAmount', 'receiveAmount', 'corridor']);
       for (const name of ['sendAmount', 'receiveAmount'])
@@ -220,7 +224,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
       if (!(err instanceof PeerError)) console.error(err);
       if (/\/redeem$|^\/v1\/quotes$/.test(req.url ?? '')) ops.inc({ op: req.url === '/v1/quotes' ? 'lock' : 'redeem', outcome: e.code });
       if (!res.headersSent) {
-        res.writeHead(e.status, { 'content-type': 'application/problem+json' });
+        res.writeHead(e.status, { 'content-type': 'application/problem+json', ...(e.retryAfterSec ? { 'retry-after': String(e.retryAfterSec) } : {}) });
         res.end(problemBody(e));
       }
     });
