@@ -64,7 +64,7 @@ export class PeerStore {
   /** Writes the quote; with an idempotency key, a second lock with it answers the first body (or 422 for another request). */
   async lock(rec: LockRecord, idempotency?: { key: string; fingerprint: string }): Promise<{ body: string; replayed: boolean }> {
     const terms = JSON.stringify(rec.quote);
-    const lockedBody = body(terms, 'locked');
+    const lockedBody = JSON.stringify({ ...rec.quote, status: 'locked' });
     const keepUntil = rec.expiresAtMs + this.opts.retentionMs;
     return this.#run(async () => {
       if (idempotency) {
