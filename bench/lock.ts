@@ -9,13 +9,14 @@
 // its keys when it ends.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath, projectRoot } from '../config/index.js';
-import { alternate, formatCosts, load, machine, pinLoadGenerator, profileCosts, spawnServer, table, writeResults, type Metric, type ServerProcess } from './lib/index.js';
+import { alternate, formatCosts, load, machine, pinLoadGenerator, processCpuMs, profileCosts, spawnServer, table, writeResults, type LoadFigures, type Metric, type ServerProcess } from './lib/index.js';
 
 const SYSTEMS = ['engine', 'peer'] as const;
 const CLIENT_KEY = 'demo-client-key';
@@ -25,13 +26,42 @@ const REDEEM_BODY = JSON.stringify({ sendAmount: '1000.00' });
 const QUOTE_ID = /"id":"(q_[^"]+)"/;
 
 const METRICS: Metric[] = [
+  { key: 'healthRps', label: 'GET /healthz throughput, the HTTP ceiling (req/s)', better: 'higher' },
   { key: 'lockRps', label: 'lock throughput (req/s)', better: 'higher' },
   { key: 'lockP50Ms', label: 'lock p50 (ms)', better: 'lower' },
   { key: 'lockP99Ms', label: 'lock p99 (ms)', better: 'lower' },
   { key: 'redeemRps', label: 'redeem throughput (req/s)', better: 'higher' },
   { key: 'redeemP50Ms', label: 'redeem p50 (ms)', better: 'lower' },
   { key: 'redeemP99Ms', label: 'redeem p99 (ms)', better: 'lower' },
+  { key: 'lockCpuUs', label: 'server CPU per lock (µs)', better: 'lower' },
+  { key: 'redeemCpuUs', label: 'server CPU per redeem (µs)', better: 'lower' },
+  { key: 'lockRedisCpuUs', label: 'Redis CPU per lock (µs)', better: 'lower' },
+  { key: 'redeemRedisCpuUs', label: 'Redis CPU per redeem (µs)', better: 'lower' },
 ];
+
+/** Redis's own CPU time so far (user + system), ms. Redis is shared, so this includes whatever else uses it. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/**
+ * Runs a load and adds what it cost: µs of CPU per 2xx response for the server process and Redis, and how busy
+ * the server and this process (the load generator) were, in cores. A server well below 1 core while the load
+ * generator is near what its core can give it means the load generator set the pace, not the server.
+ */
+async function costed<T extends { figures: LoadFigures }>(pid: number, redis: Redis, run: () => Promise<T>) {
+  const [cpu0, redis0, self0, t0] = [processCpuMs(pid), await redisCpuMs(redis), process.cpuUsage(), performance.now()];
+  const result = await run();
+  const [cpu1, redis1, self, t1] = [processCpuMs(pid), await redisCpuMs(redis), process.cpuUsage(self0), performance.now()];
+  const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.figures.ok));
+  const cores = (ms: number) => Math.round((ms / (t1 - t0)) * 100) / 100;
+  return {
+    ...result, cpuUs: per(cpu1 - cpu0), redisCpuUs: per(redis1 - redis0),
+    busy: { serverCores: cores(cpu1 - cpu0), loadGeneratorCores: cores((self.user + self.system) / 1000), redisCores: cores(redis1 - redis0) },
+  };
+}
 
 async function dropPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -86,10 +116,12 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
   log(`cores: ${pinning.note}`);
 
   const servers = new Map<string, ServerProcess>();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
+    redis.disconnect();
     await Promise.all([...servers.values()].map((s) => s.stop()));
     const dropped = await dropPrefix(redisUrl, prefix);
     log(`removed ${dropped} Redis keys under ${prefix}`);
@@ -114,9 +146,9 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
     return { figures, ids };
   };
 
-  const redeemRun = (base: string, ids: string[], run: string) => {
+  const redeemRun = async (base: string, ids: string[], run: string) => {
     let next = 0;
-    return load({
+    const figures = await load({
       url: base, connections, amount: ids.length,
       requests: [{
         method: 'POST',
@@ -129,6 +161,7 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
         },
       }],
     });
+    return { figures };
   };
 
   try {
@@ -145,30 +178,38 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
       }));
     }
     for (const system of SYSTEMS) {
-      const warm = await lockRun(servers.get(system)!.base, 3);
+      const warm = await lockRun(servers.get(system)!.base, 2);
       log(`warm-up ${system}: ${warm.figures.rps} locks/s`);
     }
 
     const runs = await alternate({
       systems: SYSTEMS,
       rounds,
-      log,
+      log: (line) => log(line.replace(/ lockNon2xx.*/, '')),
       measure: async (system, round) => {
-        const base = servers.get(system)!.base;
-        const lock = await lockRun(base, duration);
-        const redeem = await redeemRun(base, lock.ids, `r${round}`);
+        const { base, pid } = servers.get(system)!;
+        const loadBefore = loadavg()[0];
+        const health = await load({ url: `${base}/healthz`, connections, duration: 3 });
+        const lock = await costed(pid, redis, () => lockRun(base, duration));
+        const redeem = await costed(pid, redis, () => redeemRun(base, lock.ids, `r${round}`));
         return {
           figures: {
+            healthRps: health.rps,
             lockRps: lock.figures.rps, lockP50Ms: lock.figures.p50Ms, lockP99Ms: lock.figures.p99Ms,
-            redeemRps: redeem.rps, redeemP50Ms: redeem.p50Ms, redeemP99Ms: redeem.p99Ms,
-            lockNon2xx: lock.figures.non2xx + lock.figures.errors, redeemNon2xx: redeem.non2xx + redeem.errors,
+            redeemRps: redeem.figures.rps, redeemP50Ms: redeem.figures.p50Ms, redeemP99Ms: redeem.figures.p99Ms,
+            lockCpuUs: lock.cpuUs, redeemCpuUs: redeem.cpuUs, lockRedisCpuUs: lock.redisCpuUs, redeemRedisCpuUs: redeem.redisCpuUs,
+            lockNon2xx: lock.figures.non2xx + lock.figures.errors, redeemNon2xx: redeem.figures.non2xx + redeem.figures.errors,
           },
-          detail: { lock: lock.figures, redeem },
+          detail: { health, lock: lock.figures, redeem: redeem.figures, busy: { lock: lock.busy, redeem: redeem.busy }, loadAverage1m: [loadBefore, loadavg()[0]] },
         };
       },
     });
     await cleanup();
 
+    for (const r of runs) {
+      const d = r.detail as { busy: Record<string, { serverCores: number; loadGeneratorCores: number; redisCores: number }> };
+      log(`busy, in cores (server / load generator / Redis): ${r.system} r${r.round} lock ${Object.values(d.busy.lock!).join(' / ')}, redeem ${Object.values(d.busy.redeem!).join(' / ')}`);
+    }
     const bad = runs.filter((r) => r.figures.lockNon2xx! > 0 || r.figures.redeemNon2xx! > 0);
     const { path, results } = writeResults({
       name: 'lock', pinning, machine: host, systems: SYSTEMS, metrics: METRICS, runs,
@@ -176,6 +217,7 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
       notes: [
         'Each round measures the engine, then the peer: a lock run of fixed duration, then a redeem run that redeems every quote of that lock run once, in lock order.',
         'Throughput counts 2xx responses only; latencies are of 2xx responses, in whole milliseconds (autocannon).',
+        'CPU per request: the server process (all threads, /proc) and Redis (INFO cpu; Redis is shared with other users of the machine) over a run, divided by its 2xx responses. It holds when other work steals the cores; throughput does not.',
         'Two cores in all: the server under test, the load generator and Redis share them, and other work on the machine adds noise (see machine.loadAverage).',
         'Peer: node:http, ws, ioredis with its defaults (no auto-pipelining), decimal.js on the main thread; lock is MULTI/EXEC (HSET, PEXPIREAT, XADD), redeem one Lua script.',
       ],

@@ -1,5 +1,6 @@
 // What a result was measured on: the machine, the commit, and how the cores were shared.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 
 export interface Machine {
@@ -75,3 +76,27 @@ export function pinLoadGenerator(): Pinning {
 export function serverCommand(pinning: Pinning, argv: string[]): [string, string[]] {
   return pinning.pinned ? ['taskset', ['-c', String(pinning.serverCpu), ...argv]] : [argv[0]!, argv.slice(1)];
 }
+
+/**
+ * CPU time a process has used so far (user + system, every thread), ms, from /proc; NaN where there is none.
+ * Per request it measures a server's cost even when other work on the machine steals its core.
+ */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
