@@ -6,6 +6,7 @@ import { startPeer, type RunningPeer } from '../../bench/peer/server.js';
 import { quoteApiContract } from '../helpers/quote-contract.js';
 import { dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
 import { CLIENT, eventually, http, writeConfig } from '../helpers/server.js';
+import { StreamClient } from '../helpers/ws-client.js';
 
 describe('the bench peer (redis)', () => {
   const prefix = testPrefix();
@@ -28,6 +29,26 @@ describe('the bench peer (redis)', () => {
   });
 
   quoteApiContract(() => ({ base, ws: `ws://127.0.0.1:${peer.port}/v1/stream`, configVersion: peer.configVersion }));
+
+  it('locks over the stream and stops sending a corridor once unsubscribed', async () => {
+    const client = await StreamClient.open(`ws://127.0.0.1:${peer.port}/v1/stream`, { authorization: `Bearer ${CLIENT}` });
+    client.send({ op: 'lock', reqId: 'r1', corridor: 'USD-INR', sendAmount: '500.00' });
+    const locked = await client.next((f) => f.type === 'locked' && f.reqId === 'r1');
+    expect(locked.quote).toMatchObject({ corridor: 'USD-INR', sendAmount: '500.00', status: 'locked' });
+    expect((await http(base, 'GET', `/v1/quotes/${locked.quote.id}`, { key: CLIENT })).json).toEqual(locked.quote);
+
+    client.send({ op: 'subscribe', corridors: ['USD-INR'] });
+    await client.next((f) => f.type === 'quote' && f.corridor === 'USD-INR');
+    client.send({ op: 'unsubscribe', corridors: ['USD-INR'] });
+    await new Promise((r) => setTimeout(r, 100)); // frames already on the wire may still land
+    const before = client.frames.length;
+    await new Promise((r) => setTimeout(r, 400)); // 20 ticks/s per partner: USD-INR moves several times meanwhile
+    expect(client.frames.slice(before).filter((f) => f.type === 'quote')).toEqual([]);
+
+    client.send({ op: 'nope' });
+    expect(await client.next((f) => f.type === 'error')).toMatchObject({ code: 'unknown_op' });
+    client.close();
+  });
 
   it('keeps its quotes under its own key prefix in Redis', async () => {
     const lock = await http(base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100' } });
