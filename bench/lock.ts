@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath, projectRoot } from '../config/index.js';
-import { alternate, formatCosts, load, machine, pinLoadGenerator, processCpuMs, profileCosts, spawnServer, table, writeResults, type LoadFigures, type Metric, type ServerProcess } from './lib/index.js';
+import { alternate, formatCosts, load, machine, pinLoadGenerator, processCpuMs, processRunQueueWaitMs, profileCosts, spawnServer, table, writeResults, type LoadFigures, type Metric, type ServerProcess } from './lib/index.js';
 
 const SYSTEMS = ['engine', 'peer'] as const;
 const CLIENT_KEY = 'demo-client-key';
@@ -47,19 +47,25 @@ async function redisCpuMs(redis: Redis): Promise<number> {
 }
 
 /**
- * Runs a load and adds what it cost: µs of CPU per 2xx response for the server process and Redis, and how busy
- * the server and this process (the load generator) were, in cores. A server well below 1 core while the load
- * generator is near what its core can give it means the load generator set the pace, not the server.
+ * Runs a load and adds what it cost: µs of CPU per 2xx response for the server process and Redis; how busy the
+ * server, this process (the load generator) and Redis were, in cores; and how long the server's and the load
+ * generator's threads waited for a core (run queue), in cores. A server below 1 core busy is either idle
+ * (something else set the pace) or waiting for a core other work on the machine held: the wait tells which.
  */
 async function costed<T extends { figures: LoadFigures }>(pid: number, redis: Redis, run: () => Promise<T>) {
-  const [cpu0, redis0, self0, t0] = [processCpuMs(pid), await redisCpuMs(redis), process.cpuUsage(), performance.now()];
+  const sample = async () => ({
+    cpu: processCpuMs(pid), wait: processRunQueueWaitMs(pid), self: processCpuMs(process.pid), selfWait: processRunQueueWaitMs(process.pid),
+    redis: await redisCpuMs(redis), at: performance.now(),
+  });
+  const a = await sample();
   const result = await run();
-  const [cpu1, redis1, self, t1] = [processCpuMs(pid), await redisCpuMs(redis), process.cpuUsage(self0), performance.now()];
+  const b = await sample();
   const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.figures.ok));
-  const cores = (ms: number) => Math.round((ms / (t1 - t0)) * 100) / 100;
+  const cores = (ms: number) => Math.round((ms / (b.at - a.at)) * 100) / 100;
   return {
-    ...result, cpuUs: per(cpu1 - cpu0), redisCpuUs: per(redis1 - redis0),
-    busy: { serverCores: cores(cpu1 - cpu0), loadGeneratorCores: cores((self.user + self.system) / 1000), redisCores: cores(redis1 - redis0) },
+    ...result, cpuUs: per(b.cpu - a.cpu), redisCpuUs: per(b.redis - a.redis),
+    busy: { serverCores: cores(b.cpu - a.cpu), loadGeneratorCores: cores(b.self - a.self), redisCores: cores(b.redis - a.redis) },
+    waiting: { serverCores: cores(b.wait - a.wait), loadGeneratorCores: cores(b.selfWait - a.selfWait) },
   };
 }
 
@@ -200,15 +206,17 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
             lockCpuUs: lock.cpuUs, redeemCpuUs: redeem.cpuUs, lockRedisCpuUs: lock.redisCpuUs, redeemRedisCpuUs: redeem.redisCpuUs,
             lockNon2xx: lock.figures.non2xx + lock.figures.errors, redeemNon2xx: redeem.figures.non2xx + redeem.figures.errors,
           },
-          detail: { health, lock: lock.figures, redeem: redeem.figures, busy: { lock: lock.busy, redeem: redeem.busy }, loadAverage1m: [loadBefore, loadavg()[0]] },
+          detail: { health, lock: lock.figures, redeem: redeem.figures, busy: { lock: lock.busy, redeem: redeem.busy }, waitingForCore: { lock: lock.waiting, redeem: redeem.waiting }, loadAverage1m: [loadBefore, loadavg()[0]] },
         };
       },
     });
     await cleanup();
 
+    log('cores busy (server / load generator / Redis) and cores waiting in the run queue (server / load generator), per run:');
     for (const r of runs) {
-      const d = r.detail as { busy: Record<string, { serverCores: number; loadGeneratorCores: number; redisCores: number }> };
-      log(`busy, in cores (server / load generator / Redis): ${r.system} r${r.round} lock ${Object.values(d.busy.lock!).join(' / ')}, redeem ${Object.values(d.busy.redeem!).join(' / ')}`);
+      const d = r.detail as { busy: Record<string, Record<string, number>>; waitingForCore: Record<string, Record<string, number>> };
+      const show = (op: string) => `${Object.values(d.busy[op]!).join(' / ')} busy, ${Object.values(d.waitingForCore[op]!).join(' / ')} waiting`;
+      log(`  ${r.system} r${r.round}: lock ${show('lock')}; redeem ${show('redeem')}`);
     }
     const bad = runs.filter((r) => r.figures.lockNon2xx! > 0 || r.figures.redeemNon2xx! > 0);
     const { path, results } = writeResults({

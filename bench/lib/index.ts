@@ -1,6 +1,6 @@
 export { alternate, medians, rows, table, writeResults } from './runner.js';
 export type { Figures, Metric, RunRecord, Row, Results } from './runner.js';
-export { gitCommit, machine, pinLoadGenerator, processCpuMs } from './machine.js';
+export { gitCommit, machine, pinLoadGenerator, processCpuMs, processRunQueueWaitMs } from './machine.js';
 export type { Machine, Pinning, Commit } from './machine.js';
 export { spawnServer } from './servers.js';
 export type { ServerProcess, SpawnOptions } from './servers.js';

@@ -1,6 +1,6 @@
 // What a result was measured on: the machine, the commit, and how the cores were shared.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 
 export interface Machine {
@@ -87,6 +87,25 @@ export function processCpuMs(pid: number): number {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Time the process's threads spent runnable but waiting for a core (summed over threads), ms, from
+ * /proc/<pid>/task/<tid>/schedstat; NaN where there is none. High while a server is far from one core busy
+ * means other work on the machine held the core, not that the server had nothing to do.
+ */
+export function processRunQueueWaitMs(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => {
+      try {
+        return sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+      } catch {
+        return sum; // the thread ended meanwhile
+      }
+    }, 0);
   } catch {
     return Number.NaN;
   }
