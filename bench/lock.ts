@@ -111,6 +111,9 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
   const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
   doc.store = { ...doc.store, retentionMs: 60_000, eventsMaxLen: 100_000 };
   doc.limits = { ...doc.limits, lockPerSecond: 1_000_000, lockBurst: 1_000_000, redeemPerSecond: 1_000_000, redeemBurst: 1_000_000 };
+  // A redeem run under contention can take longer than its lock run: a 2 min TTL keeps every quote of the
+  // pool redeemable (this bench measures redeem, not expiry).
+  doc.corridors['USD-INR'].quoteTtlMs = 120_000;
   const configPath = join(tmp, 'lock-config.yaml');
   writeFileSync(configPath, stringify(doc));
 
@@ -221,7 +224,7 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
     const bad = runs.filter((r) => r.figures.lockNon2xx! > 0 || r.figures.redeemNon2xx! > 0);
     const { path, results } = writeResults({
       name: 'lock', pinning, machine: host, systems: SYSTEMS, metrics: METRICS, runs,
-      settings: { rounds, connections, lockRunSeconds: duration, redisUrl, corridor: 'USD-INR', sendAmount: '1000.00', config: { store: doc.store, limits: doc.limits }, cpuProfile: args['cpu-prof'] },
+      settings: { rounds, connections, lockRunSeconds: duration, redisUrl, corridor: 'USD-INR', sendAmount: '1000.00', config: { store: doc.store, limits: doc.limits, quoteTtlMs: 120_000 }, cpuProfile: args['cpu-prof'] },
       notes: [
         'Each round measures the engine, then the peer: a lock run of fixed duration, then a redeem run that redeems every quote of that lock run once, in lock order.',
         'Throughput counts 2xx responses only; latencies are of 2xx responses, in whole milliseconds (autocannon).',
