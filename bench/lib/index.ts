@@ -1,0 +1,11 @@
+export { alternate, medians, rows, table, writeResults } from './runner.js';
+export type { Figures, Metric, RunRecord, Row, Results } from './runner.js';
+export { gitCommit, machine, pinLoadGenerator, processCpuMs, processRunQueueWaitMs } from './machine.js';
+export type { Machine, Pinning, Commit } from './machine.js';
+export { spawnServer } from './servers.js';
+export type { ServerProcess, SpawnOptions } from './servers.js';
+export { load } from './load.js';
+export type { LoadFigures } from './load.js';
+export { median } from './stats.js';
+export { profileCosts, formatCosts } from './profile.js';
+export type { Cost } from './profile.js';

@@ -1,0 +1,67 @@
+// Servers under test run as child processes, apart from the load generator, configured the way an operator
+// runs them (PORT, HOST, REDIS_URL, FX_CONFIG, ...). The runner gives each a free port, then waits for
+// /readyz (config loaded, store up, prices fresh).
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { serverCommand, type Pinning } from './machine.js';
+
+export interface ServerProcess {
+  name: string;
+  pid: number;
+  base: string;
+  /** SIGTERM, as an operator stops it (a server then exits cleanly and `--cpu-prof` writes its profile). */
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  /** The compiled entry script. */
+  script: string;
+  env: Record<string, string>;
+  pinning: Pinning;
+  /** Where the child's stdout and stderr go. */
+  logFile: string;
+  nodeArgs?: string[];
+  readyTimeoutMs?: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const log = openSync(opts.logFile, 'a');
+  const [cmd, args] = serverCommand(opts.pinning, [process.execPath, ...(opts.nodeArgs ?? []), opts.script]);
+  const child = spawn(cmd, args, { env: { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(killer);
+  };
+
+  const timeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode} before it was ready; see ${opts.logFile}`);
+    const status = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${opts.name} was not ready (/readyz ${status}) within ${timeoutMs} ms; see ${opts.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name: opts.name, pid: child.pid!, base, stop };
+}
