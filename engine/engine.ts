@@ -81,6 +81,8 @@ export class Engine {
   #pricing!: PricingConfig;
   #pairIndex!: Map<string, string[]>;
   readonly #pairsByCorridor = new Map<string, string[]>();
+  /** corridor -> its fixed fee in send-currency minor units ("0.00"), formatted once per config */
+  readonly #fees = new Map<string, string>();
   /** corridor -> arrival (µs) of the first tick that dirtied it since its last batch */
   readonly #dirty = new Map<string, number>();
   /** corridor -> volatility state the last accepted batch left */
@@ -116,6 +118,8 @@ export class Engine {
   applyConfig(next: LoadedConfig): void {
     const c = next.config;
     this.#pricing = pricingConfig(next);
+    this.#fees.clear();
+    for (const [id, cc] of Object.entries(c.corridors)) this.#fees.set(id, formatMoney(cc.fixedFee, split(id)[0]));
     const corridors = this.#pricing.corridors;
     this.#book?.setLimits(c.pricing);
     this.#pairIndex = corridorsByPair(corridors, c.pricing.pivots);
@@ -283,7 +287,7 @@ export class Engine {
     if ('error' in parsed) throw fxError('invalid_amount', parsed.error);
     const snapshot = this.#fresh(corridor);
     if (!snapshot) throw fxError('corridor_unavailable', `${corridor} has no fresh price right now`);
-    const fee = formatMoney(c.fixedFee, send);
+    const fee = this.#fees.get(corridor)!;
     let tier: TierPrice | undefined;
     let sendAmount: string;
     let receiveAmount: string;

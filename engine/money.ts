@@ -12,10 +12,16 @@ export function isDecimal(s: unknown): s is string {
   return typeof s === 'string' && DECIMAL.test(s);
 }
 
+// currency-codes scans its whole list per lookup: remember the answers (a few hundred codes at most).
+const minorByCode = new Map<string, number | undefined>();
+
 /** ISO 4217 minor units, from the maintained currency-codes data package. */
 export function minorUnits(currency: string): number | undefined {
+  if (minorByCode.has(currency)) return minorByCode.get(currency);
   const c = currencyCodes.code(currency);
-  return c && Number.isInteger(c.digits) ? c.digits : undefined;
+  const minor = c && Number.isInteger(c.digits) ? c.digits : undefined;
+  if (/^[A-Z]{3}$/.test(currency)) minorByCode.set(currency, minor);
+  return minor;
 }
 
 function places(s: string): number {
@@ -31,19 +37,35 @@ export function parseAmount(value: unknown, currency: string, name: string): { a
   if (typeof value !== 'string') return { error: `${name} must be a decimal string` };
   if (!isDecimal(value)) return { error: `${name} must be a plain decimal string such as "1000.00"` };
   const minor = minorUnits(currency) ?? 2;
-  if (places(value) > minor) return { error: `${name} must have at most ${minor} decimals for ${currency}` };
-  const d = new D(value);
-  if (d.isZero()) return { error: `${name} must be greater than zero` };
-  return { amount: d.toFixed(minor) };
+  const dp = places(value);
+  if (dp > minor) return { error: `${name} must have at most ${minor} decimals for ${currency}` };
+  if (/^0(?:\.0*)?$/.test(value)) return { error: `${name} must be greater than zero` };
+  // A plain decimal with few enough places: padding it is exact, no arithmetic needed.
+  if (minor === 0) return { amount: dp === 0 ? value : value.slice(0, value.indexOf('.')) };
+  return { amount: dp === 0 ? `${value}.${'0'.repeat(minor)}` : value + '0'.repeat(minor - dp) };
 }
 
 /** The canonical form of a decimal string: "1000.50" -> "1000.5", "1000.00" -> "1000". */
 export function canonical(s: string): string {
-  return new D(s).toString();
+  if (!isDecimal(s)) return new D(s).toString();
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
+/** Compares two decimal strings; plain non-negative ones (no leading zeros) by their digits, exactly. */
 export function compare(a: string, b: string): number {
-  return new D(a).cmp(b);
+  if (!isDecimal(a) || !isDecimal(b)) return new D(a).cmp(b);
+  const da = a.indexOf('.');
+  const db = b.indexOf('.');
+  const ai = da < 0 ? a : a.slice(0, da);
+  const bi = db < 0 ? b : b.slice(0, db);
+  if (ai.length !== bi.length) return ai.length < bi.length ? -1 : 1;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const af = da < 0 ? '' : a.slice(da + 1);
+  const bf = db < 0 ? '' : b.slice(db + 1);
+  const n = Math.max(af.length, bf.length);
+  const x = af.padEnd(n, '0');
+  const y = bf.padEnd(n, '0');
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 /** A decimal string (plain, non-negative) parsed once, for the pricing workers' hot path. */

@@ -1,6 +1,6 @@
 // The quote store contract. Two implementations: Redis (production, every store test) and in-memory
 // (the embedded default). Bodies are returned as the exact JSON bytes to send, so replays are identical.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { fxError, type FxError } from './errors.js';
 import type { QuoteStatus, QuoteTerms } from './types.js';
 
@@ -88,8 +88,21 @@ export function shardOf(id: string): string {
   return id.charAt(2);
 }
 
+// One CSPRNG fill per 256 ids: randomBytes per id costs more than the rest of the id.
+const POOL = Buffer.alloc(16 * 256);
+let poolAt = POOL.length;
+
+function random16(): Buffer {
+  if (poolAt === POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  poolAt += 16;
+  return POOL.subarray(poolAt - 16, poolAt);
+}
+
 export function newQuoteId(idempotencyKey?: string): string {
-  const random = randomBytes(16);
+  const random = random16();
   const shard = idempotencyKey === undefined ? random[15]! % SHARDS : createHash('sha256').update(idempotencyKey).digest()[0]! % SHARDS;
   return `q_${shard.toString(16)}${random.toString('base64url')}`;
 }

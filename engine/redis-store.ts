@@ -101,7 +101,10 @@ export class RedisQuoteStore implements QuoteStore {
     const { terms, idempotency } = input;
     const [code, body] = await this.#call('lock', () =>
       this.#redis.fxLock(
-        keys.quote(terms.id), keys.lockIdempotency(terms.id, idempotency?.key ?? ''), keys.events(terms.id),
+        keys.quote(terms.id),
+        // Without a key the script never touches KEYS[2]: pass a key of the same slot rather than hash nothing.
+        idempotency ? keys.lockIdempotency(terms.id, idempotency.key) : keys.quote(terms.id),
+        keys.events(terms.id),
         terms.id, JSON.stringify(terms), input.expiresAtMs, terms.corridor, canonical(terms.sendAmount), canonical(terms.receiveAmount),
         this.opts.retentionMs, idempotency?.fingerprint ?? '', this.opts.eventsMaxLen,
       ));

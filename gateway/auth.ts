@@ -15,8 +15,12 @@ export const DEMO_KEYS = ['demo-client-key', 'demo-transfer-key', 'demo-desk-key
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const DEMO_HASHES = new Set<string>(DEMO_KEYS.map(sha256));
 
+const CACHE_MAX = 10_000;
+
 export class ApiKeys {
   readonly #byHash = new Map<string, Principal>();
+  /** key -> principal for keys seen valid: saves a SHA-256 per request. A new config builds a new ApiKeys. */
+  readonly #byKey = new Map<string, Principal>();
 
   constructor(keys: readonly ApiKeyConfig[], { production, limits }: { production: boolean; limits: Limits }) {
     for (const k of keys) {
@@ -35,8 +39,12 @@ export class ApiKeys {
 
   /** The principal for a key (from `Authorization: Bearer` or `?apiKey=`), or unauthorized. */
   authenticate(key: string): Principal {
+    const cached = this.#byKey.get(key);
+    if (cached) return cached;
     const p = key ? this.#byHash.get(sha256(key)) : undefined;
     if (!p) throw fxError('unauthorized', key ? 'the API key is not recognised' : 'send Authorization: Bearer <api key>');
+    if (this.#byKey.size >= CACHE_MAX) this.#byKey.clear(); // only valid keys get here: a bound, not an eviction policy
+    this.#byKey.set(key, p);
     return p;
   }
 

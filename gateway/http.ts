@@ -46,23 +46,26 @@ function readBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
-    res.onData((chunk, isLast) => {
-      if (failed) return;
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        failed = true;
-        reject(fxError('payload_too_large', `the body must be at most ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
-      if (!isLast) return;
-      const text = Buffer.concat(chunks).toString('utf8');
+    const parse = (text: string) => {
       if (text.trim() === '') return resolve(undefined);
       try {
         resolve(JSON.parse(text));
       } catch {
         reject(fxError('invalid_request', 'the body is not valid JSON'));
       }
+    };
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      // The usual case, a body in one chunk: decode it in place (uWS neuters the chunk after this callback).
+      if (isLast && chunks.length === 0 && size <= maxBytes) return parse(Buffer.from(chunk).toString('utf8'));
+      if (size > maxBytes) {
+        failed = true;
+        reject(fxError('payload_too_large', `the body must be at most ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
+      if (isLast) parse(Buffer.concat(chunks).toString('utf8'));
     });
   });
 }
