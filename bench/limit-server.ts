@@ -1,11 +1,12 @@
 // The bare uWS server of the limit rows: the least a uWebSockets.js server can do on this machine, to show how
-// close the engine comes to it. No config, no auth, no JSON parsing, no metrics.
+// close the engine comes to it. No config, no auth, no JSON parsing, no metrics library.
 //
 //   GET /hello     200 "hello"                                   (HTTP floor, autocannon like the other servers)
 //   WS  /echo      sends every message back as is                (WS round-trip floor)
 //   WS  /fanout    a socket that sends anything joins one topic; the server publishes a quote-shaped frame,
 //                  stamped with `ts` (epoch µs) as the engine does, FANOUT_PER_SEC times a second (fan-out floor)
-//   GET /readyz    200, for the bench runner;  GET /metrics  empty (it has no figures of its own)
+//   GET /readyz    200, for the bench runner
+//   GET /metrics   frames published, CPU time and RSS
 //
 // Run as the engine is: PORT, HOST; plus FANOUT_PER_SEC (default 10).
 import { createRequire } from 'node:module';
@@ -19,17 +20,30 @@ const host = process.env.HOST ?? '127.0.0.1';
 const fanoutPerSec = Number(process.env.FANOUT_PER_SEC ?? 10);
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
+let published = 0;
+// Named as the engine's and the peer's /metrics name them (prom-client), so the stream bench reads all three alike.
+const metrics = () => {
+  const cpu = process.cpuUsage();
+  return [
+    `fx_ws_frames_published_total ${published}`,
+    `fx_process_process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+    `fx_process_process_resident_memory_bytes ${process.memoryUsage.rss()}`, '',
+  ].join('\n');
+};
+
 const app = uws.App()
   .get('/hello', (res) => void res.end('hello'))
   .get('/readyz', (res) => void res.end('{"status":"ready"}'))
-  .get('/metrics', (res) => void res.end(''))
+  .get('/metrics', (res) => void res.end(metrics()))
   .ws('/echo', { message: (ws, message, isBinary) => void ws.send(message, isBinary) })
   .ws('/fanout', { message: (ws) => void ws.subscribe('quotes'), maxBackpressure: 512 * 1024 });
 
 let seq = 0;
 const publisher = setInterval(() => {
+  if (app.numSubscribers('quotes') === 0) return;
   const ts = nowUs();
   app.publish('quotes', `{"type":"quote","corridor":"USD-INR","rate":"83.9543","mid":"84.49493","spreadBps":"60","tier":0,"tradeable":true,"seq":${++seq},"ts":${ts},"tickTs":${ts},"configVersion":"c_39c171c7"}`);
+  published++;
 }, 1000 / fanoutPerSec);
 
 app.listen(host, port, (socket) => {

@@ -92,10 +92,11 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
     throw new Error('redis-benchmark is not installed: it ships with redis-server (Debian: apt-get install redis-tools)');
   });
   mkdirSync(opts.tmp, { recursive: true });
-  const server = await spawnServer({
+  const start = () => spawnServer({
     name: 'limit', script: ENTRIES.limit, pinning: opts.pinning, logFile: join(opts.tmp, 'limit-server.log'),
     env: { FANOUT_PER_SEC: String(opts.fanoutPerSec) },
   });
+  const server = await start();
   const prefix = `bench:${randomUUID().slice(0, 8)}:limit:`;
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
   const sha = (await redis.script('LOAD', readFileSync(REDEEM_SCRIPT, 'utf8'))) as string;
@@ -119,7 +120,15 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
         detail: { hello: http, echo: ws, set, evalsha },
       };
     },
-    fanout: (o) => measureStream(server.base, { ...o, path: '/fanout' }),
+    async fanout(o) {
+      // A fresh server, as the engine and the peer get: RSS per subscriber is growth from one that never held sockets.
+      const fresh = await start();
+      try {
+        return await measureStream(fresh.base, { ...o, path: '/fanout' });
+      } finally {
+        await fresh.stop();
+      }
+    },
     async close() {
       await server.stop();
       await dropPrefix(opts.redisUrl, prefix);
