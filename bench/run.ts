@@ -7,7 +7,8 @@
 //   3. stream at 1k, 5k, 10k subscribers                 rounds × (engine, peer, limit)   limit: bare uWS fan-out
 //
 // The table: section 1, section 3 at 1k subscribers, the limit-only rows. Results: bench/results/<date>-<commit>.json
-// (every run, every median, the machine, the commit, the settings); plots: bench/results/plots/*.png.
+// (every run, every median, the machine, the commit, the settings); plots: bench/results/plots/*.png. A quick run
+// writes both under bench/results/tmp/ instead.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -107,7 +108,8 @@ const goals = [
 
 const { path, results } = writeResults({
   name: 'bench', pinning, machine: host, systems: SYSTEMS, metrics, runs, series: { lock: lockGrowth, stream: streamGrowth },
-  file: (date, commit) => `${date}-${commit}${quick ? '-quick' : ''}`,
+  // A quick run is for development: its results and plots go to the ignored tmp/ folder, not over the committed ones.
+  file: (date, commit) => (quick ? `tmp/${date}-${commit}-quick` : `${date}-${commit}`),
   settings: { ...settings, quick, redisUrl, updates, ticksPerSecond: stream.config.ticksPerSecond, fanoutPerSec: Math.max(1, Math.round(updates / 3)) },
   notes: [
     'One process tree: this process is the load generator (autocannon, the WS echo client) and spawns every server and client process.',
@@ -117,7 +119,7 @@ const { path, results } = writeResults({
   ],
 });
 
-const plots = join(projectRoot(), 'bench', 'results', 'plots');
+const plots = quick ? join(tmp, 'plots') : join(projectRoot(), 'bench', 'results', 'plots');
 mkdirSync(plots, { recursive: true });
 const stamp = `${results.date.slice(0, 10)} ${results.commit.slice(0, 7)}${results.dirty ? ' (dirty)' : ''}, ${host.cores} cores`;
 const lines = (s: Series, key: string, systems: readonly string[] = SYSTEMS) =>
