@@ -11,12 +11,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath, projectRoot } from '../config/index.js';
-import { alternate, formatCosts, load, machine, pinLoadGenerator, processCpuMs, processRunQueueWaitMs, profileCosts, spawnServer, table, writeResults, type LoadFigures, type Metric, type ServerProcess } from './lib/index.js';
+import {
+  alternate, dropPrefix, ENTRIES, formatCosts, load, machine, redisCpuMs, pinLoadGenerator, processCpuMs, processRunQueueWaitMs, profileCosts, spawnServer,
+  table, writeResults, type Figures, type LoadFigures, type Metric, type Pinning, type RunRecord, type ServerProcess,
+} from './lib/index.js';
 
 const SYSTEMS = ['engine', 'peer'] as const;
 const CLIENT_KEY = 'demo-client-key';
@@ -25,7 +28,7 @@ const LOCK_BODY = JSON.stringify({ corridor: 'USD-INR', sendAmount: '1000.00' })
 const REDEEM_BODY = JSON.stringify({ sendAmount: '1000.00' });
 const QUOTE_ID = /"id":"(q_[^"]+)"/;
 
-const METRICS: Metric[] = [
+export const LOCK_METRICS: Metric[] = [
   { key: 'healthRps', label: 'GET /healthz throughput, the HTTP ceiling (req/s)', better: 'higher' },
   { key: 'lockRps', label: 'lock throughput (req/s)', better: 'higher' },
   { key: 'lockP50Ms', label: 'lock p50 (ms)', better: 'lower' },
@@ -38,13 +41,6 @@ const METRICS: Metric[] = [
   { key: 'lockRedisCpuUs', label: 'Redis CPU per lock (µs)', better: 'lower' },
   { key: 'redeemRedisCpuUs', label: 'Redis CPU per redeem (µs)', better: 'lower' },
 ];
-
-/** Redis's own CPU time so far (user + system), ms. Redis is shared, so this includes whatever else uses it. */
-async function redisCpuMs(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
-  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
-}
 
 /**
  * Runs a load and adds what it cost: µs of CPU per 2xx response for the server process and Redis; how busy the
@@ -69,77 +65,50 @@ async function costed<T extends { figures: LoadFigures }>(pid: number, redis: Re
   };
 }
 
-async function dropPrefix(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  let dropped = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      cursor = next;
-      if (found.length) dropped += await redis.unlink(...found);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return dropped;
+export const LOCK_NOTES = [
+  'Lock and redeem: each round measures every system in turn: 3 s of GET /healthz, a lock run of fixed duration, then a redeem run that redeems every quote of that lock run once, in lock order.',
+  'Throughput counts 2xx responses only; latencies are of 2xx responses, in whole milliseconds (autocannon).',
+  'CPU per request: the server process (all threads, /proc) and Redis (INFO cpu; Redis is shared with other users of the machine) over a run, divided by its 2xx responses. It holds when other work steals the cores; throughput does not.',
+  'Peer: node:http, ws, ioredis with its defaults (no auto-pipelining), decimal.js on the main thread; lock is MULTI/EXEC (HSET, PEXPIREAT, XADD), redeem one Lua script.',
+];
+
+export interface LockOptions {
+  connections: number;
+  /** Length of a lock run; its redeem run takes as long as redeeming what it locked takes. */
+  seconds: number;
+  healthSeconds: number;
 }
 
-export async function lockBench(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values: args } = parseArgs({
-    args: argv,
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '64' },
-      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
-      'cpu-prof': { type: 'boolean', default: false },
-    },
-  });
-  const rounds = Number(args.rounds);
-  const duration = Number(args.duration);
-  const connections = Number(args.connections);
-  const redisUrl = args['redis-url']!;
+export interface LockRig {
+  servers: Map<string, ServerProcess>;
+  /** GET /healthz, a lock run and the redeem run of what it locked: one round's figures for `system`. */
+  measure(system: string, round: number, o: LockOptions): Promise<{ figures: Figures; detail: unknown }>;
+  /** A lock run alone (throughput, p50, p99, CPU per lock), for the cost growth with connections. */
+  lockOnly(system: string, connections: number, seconds: number): Promise<{ figures: Figures; detail: unknown }>;
+  settings: Record<string, unknown>;
+  /** Stops the servers and removes the bench's Redis keys. */
+  close(): Promise<void>;
+}
 
-  const host = machine();
-  const pinning = pinLoadGenerator();
-  const tmp = join(projectRoot(), 'bench', 'results', 'tmp');
-  mkdirSync(tmp, { recursive: true });
-
-  // The shipped config with a short retention (the bench does not fill Redis), a bounded event stream, and
-  // per-key limits out of the way: one demo key carries the whole load, and the bench measures capacity.
+/**
+ * Starts engine and peer the way operators start them, on a copy of the shipped config with a short retention
+ * (the bench does not fill Redis), a bounded event stream, per-key limits out of the way (one demo key carries
+ * the whole load) and a 2 min quote TTL (a redeem run under contention can take longer than its lock run; this
+ * bench measures redeem, not expiry); each with its own Redis key prefix. Then warms each up for 2 s.
+ */
+export async function lockRig(opts: { pinning: Pinning; redisUrl: string; tmp: string; log: (line: string) => void; cpuProfDir?: (system: string) => string }): Promise<LockRig> {
+  mkdirSync(opts.tmp, { recursive: true });
   const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
   doc.store = { ...doc.store, retentionMs: 60_000, eventsMaxLen: 100_000 };
   doc.limits = { ...doc.limits, lockPerSecond: 1_000_000, lockBurst: 1_000_000, redeemPerSecond: 1_000_000, redeemBurst: 1_000_000 };
-  // A redeem run under contention can take longer than its lock run: a 2 min TTL keeps every quote of the
-  // pool redeemable (this bench measures redeem, not expiry).
   doc.corridors['USD-INR'].quoteTtlMs = 120_000;
-  const configPath = join(tmp, 'lock-config.yaml');
+  const configPath = join(opts.tmp, 'lock-config.yaml');
   writeFileSync(configPath, stringify(doc));
-
   const prefix = `bench:${randomUUID().slice(0, 8)}:`;
-  const profDir = (system: string) => join(tmp, `prof-${system}`);
-  const log = (line: string) => console.log(`[bench:lock] ${line}`);
-  log(`${rounds} rounds (${SYSTEMS.join(' ')} alternately), ${connections} connections, ${duration} s lock runs; Redis ${redisUrl}, key prefix ${prefix}`);
-  log(`machine: ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.node}, load average ${host.loadAverage.join(' ')}`);
-  log(`cores: ${pinning.note}`);
-
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
   const servers = new Map<string, ServerProcess>();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    redis.disconnect();
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-    const dropped = await dropPrefix(redisUrl, prefix);
-    log(`removed ${dropped} Redis keys under ${prefix}`);
-  };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
 
-  const lockRun = async (base: string, seconds: number) => {
+  const lockRun = async (base: string, connections: number, seconds: number) => {
     const ids: string[] = [];
     const figures = await load({
       url: base, connections, duration: seconds,
@@ -155,7 +124,7 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
     return { figures, ids };
   };
 
-  const redeemRun = async (base: string, ids: string[], run: string) => {
+  const redeemRun = async (base: string, connections: number, ids: string[], run: string) => {
     let next = 0;
     const figures = await load({
       url: base, connections, amount: ids.length,
@@ -173,69 +142,124 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
     return { figures };
   };
 
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    redis.disconnect();
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    const dropped = await dropPrefix(opts.redisUrl, prefix);
+    opts.log(`removed ${dropped} Redis keys under ${prefix}`);
+  };
+
   try {
     for (const system of SYSTEMS) {
-      if (args['cpu-prof']) rmSync(profDir(system), { recursive: true, force: true });
+      const profDir = opts.cpuProfDir?.(system);
+      if (profDir) rmSync(profDir, { recursive: true, force: true });
       servers.set(system, await spawnServer({
-        name: system,
-        // The engine as operators run it (its composition root), the peer likewise.
-        script: fileURLToPath(new URL(system === 'engine' ? '../gateway/main.js' : './peer/main.js', import.meta.url)),
-        env: { FX_CONFIG: configPath, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}${system}:`, LOG_LEVEL: 'warn' },
-        pinning,
-        logFile: join(tmp, `lock-${system}.log`),
-        nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir(system)}`] : [],
+        name: system, script: ENTRIES[system], pinning: opts.pinning, logFile: join(opts.tmp, `lock-${system}.log`),
+        env: { FX_CONFIG: configPath, REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: `${prefix}${system}:`, LOG_LEVEL: 'warn' },
+        nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
       }));
     }
     for (const system of SYSTEMS) {
-      const warm = await lockRun(servers.get(system)!.base, 2);
-      log(`warm-up ${system}: ${warm.figures.rps} locks/s`);
+      const warm = await lockRun(servers.get(system)!.base, 64, 2);
+      opts.log(`warm-up ${system}: ${warm.figures.rps} locks/s`);
     }
+  } catch (err) {
+    await close();
+    throw err;
+  }
 
-    const runs = await alternate({
-      systems: SYSTEMS,
-      rounds,
-      log: (line) => log(line.replace(/ lockNon2xx.*/, '')),
-      measure: async (system, round) => {
-        const { base, pid } = servers.get(system)!;
-        const loadBefore = loadavg()[0];
-        const health = await load({ url: `${base}/healthz`, connections, duration: 3 });
-        const lock = await costed(pid, redis, () => lockRun(base, duration));
-        const redeem = await costed(pid, redis, () => redeemRun(base, lock.ids, `r${round}`));
-        return {
-          figures: {
-            healthRps: health.rps,
-            lockRps: lock.figures.rps, lockP50Ms: lock.figures.p50Ms, lockP99Ms: lock.figures.p99Ms,
-            redeemRps: redeem.figures.rps, redeemP50Ms: redeem.figures.p50Ms, redeemP99Ms: redeem.figures.p99Ms,
-            lockCpuUs: lock.cpuUs, redeemCpuUs: redeem.cpuUs, lockRedisCpuUs: lock.redisCpuUs, redeemRedisCpuUs: redeem.redisCpuUs,
-            lockNon2xx: lock.figures.non2xx + lock.figures.errors, redeemNon2xx: redeem.figures.non2xx + redeem.figures.errors,
-          },
-          detail: { health, lock: lock.figures, redeem: redeem.figures, busy: { lock: lock.busy, redeem: redeem.busy }, waitingForCore: { lock: lock.waiting, redeem: redeem.waiting }, loadAverage1m: [loadBefore, loadavg()[0]] },
-        };
-      },
-    });
-    await cleanup();
+  return {
+    servers,
+    settings: { redisUrl: opts.redisUrl, corridor: 'USD-INR', sendAmount: '1000.00', config: { store: doc.store, limits: doc.limits, quoteTtlMs: 120_000 } },
+    async measure(system, round, o) {
+      const { base, pid } = servers.get(system)!;
+      const loadBefore = loadavg()[0];
+      const health = await load({ url: `${base}/healthz`, connections: o.connections, duration: o.healthSeconds });
+      const lock = await costed(pid, redis, () => lockRun(base, o.connections, o.seconds));
+      const redeem = await costed(pid, redis, () => redeemRun(base, o.connections, lock.ids, `r${round}`));
+      return {
+        figures: {
+          healthRps: health.rps,
+          lockRps: lock.figures.rps, lockP50Ms: lock.figures.p50Ms, lockP99Ms: lock.figures.p99Ms,
+          redeemRps: redeem.figures.rps, redeemP50Ms: redeem.figures.p50Ms, redeemP99Ms: redeem.figures.p99Ms,
+          lockCpuUs: lock.cpuUs, redeemCpuUs: redeem.cpuUs, lockRedisCpuUs: lock.redisCpuUs, redeemRedisCpuUs: redeem.redisCpuUs,
+          lockNon2xx: lock.figures.non2xx + lock.figures.errors, redeemNon2xx: redeem.figures.non2xx + redeem.figures.errors,
+        },
+        detail: { health, lock: lock.figures, redeem: redeem.figures, busy: { lock: lock.busy, redeem: redeem.busy }, waitingForCore: { lock: lock.waiting, redeem: redeem.waiting }, loadAverage1m: [loadBefore, loadavg()[0]] },
+      };
+    },
+    async lockOnly(system, connections, seconds) {
+      const { base, pid } = servers.get(system)!;
+      const lock = await costed(pid, redis, () => lockRun(base, connections, seconds));
+      return {
+        figures: { lockRps: lock.figures.rps, lockP50Ms: lock.figures.p50Ms, lockP99Ms: lock.figures.p99Ms, lockCpuUs: lock.cpuUs, lockNon2xx: lock.figures.non2xx + lock.figures.errors },
+        detail: { lock: lock.figures, busy: lock.busy, waitingForCore: lock.waiting },
+      };
+    },
+    close,
+  };
+}
 
-    log('cores busy (server / load generator / Redis) and cores waiting in the run queue (server / load generator), per run:');
-    for (const r of runs) {
-      const d = r.detail as { busy: Record<string, Record<string, number>>; waitingForCore: Record<string, Record<string, number>> };
-      const show = (op: string) => `${Object.values(d.busy[op]!).join(' / ')} busy, ${Object.values(d.waitingForCore[op]!).join(' / ')} waiting`;
-      log(`  ${r.system} r${r.round}: lock ${show('lock')}; redeem ${show('redeem')}`);
-    }
-    const bad = runs.filter((r) => r.figures.lockNon2xx! > 0 || r.figures.redeemNon2xx! > 0);
+/** Logs how busy each process was and how long it waited for a core, per lock/redeem run. */
+export function logBusy(runs: readonly RunRecord[], log: (line: string) => void): void {
+  log('cores busy (server / load generator / Redis) and cores waiting in the run queue (server / load generator), per run:');
+  for (const r of runs) {
+    const d = r.detail as { busy?: Record<string, Record<string, number>>; waitingForCore?: Record<string, Record<string, number>> };
+    if (!d?.busy?.lock || !d.waitingForCore) continue;
+    const show = (op: string) => `${Object.values(d.busy![op]!).join(' / ')} busy, ${Object.values(d.waitingForCore![op]!).join(' / ')} waiting`;
+    log(`  ${r.system} r${r.round}: lock ${show('lock')}; redeem ${show('redeem')}`);
+  }
+}
+
+/** The non-2xx responses of every run, flagged when any. */
+export function non2xxLine(runs: readonly RunRecord[]): string {
+  const mine = runs.filter((r) => 'lockNon2xx' in r.figures);
+  const bad = mine.some((r) => r.figures.lockNon2xx! > 0 || (r.figures.redeemNon2xx ?? 0) > 0);
+  const each = mine.map((r) => `${r.system} r${r.round}: lock ${r.figures.lockNon2xx}${'redeemNon2xx' in r.figures ? `, redeem ${r.figures.redeemNon2xx}` : ''}`).join('; ');
+  return `non-2xx responses and errors: ${each}${bad ? '  <-- NOT ZERO: see the statuses in the JSON' : ''}`;
+}
+
+export async function lockBench(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '64' },
+      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
+  });
+  const rounds = Number(args.rounds);
+  const o: LockOptions = { connections: Number(args.connections), seconds: Number(args.duration), healthSeconds: 3 };
+  const redisUrl = args['redis-url']!;
+  const host = machine();
+  const pinning = pinLoadGenerator();
+  const tmp = join(projectRoot(), 'bench', 'results', 'tmp');
+  const profDir = (system: string) => join(tmp, `prof-${system}`);
+  const log = (line: string) => console.log(`[bench:lock] ${line}`);
+  log(`${rounds} rounds (${SYSTEMS.join(' ')} alternately), ${o.connections} connections, ${o.seconds} s lock runs; Redis ${redisUrl}`);
+  log(`machine: ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.node}, load average ${host.loadAverage.join(' ')}`);
+  log(`cores: ${pinning.note}`);
+
+  const rig = await lockRig({ pinning, redisUrl, tmp, log, cpuProfDir: args['cpu-prof'] ? profDir : undefined });
+  const onSignal = () => void rig.close().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const runs = await alternate({ systems: SYSTEMS, rounds, log: (line) => log(line.replace(/ lockNon2xx.*/, '')), measure: (system, round) => rig.measure(system, round, o) });
+    await rig.close();
+    logBusy(runs, log);
     const { path, results } = writeResults({
-      name: 'lock', pinning, machine: host, systems: SYSTEMS, metrics: METRICS, runs,
-      settings: { rounds, connections, lockRunSeconds: duration, redisUrl, corridor: 'USD-INR', sendAmount: '1000.00', config: { store: doc.store, limits: doc.limits, quoteTtlMs: 120_000 }, cpuProfile: args['cpu-prof'] },
-      notes: [
-        'Each round measures the engine, then the peer: a lock run of fixed duration, then a redeem run that redeems every quote of that lock run once, in lock order.',
-        'Throughput counts 2xx responses only; latencies are of 2xx responses, in whole milliseconds (autocannon).',
-        'CPU per request: the server process (all threads, /proc) and Redis (INFO cpu; Redis is shared with other users of the machine) over a run, divided by its 2xx responses. It holds when other work steals the cores; throughput does not.',
-        'Two cores in all: the server under test, the load generator and Redis share them, and other work on the machine adds noise (see machine.loadAverage).',
-        'Peer: node:http, ws, ioredis with its defaults (no auto-pipelining), decimal.js on the main thread; lock is MULTI/EXEC (HSET, PEXPIREAT, XADD), redeem one Lua script.',
-      ],
+      name: 'lock', pinning, machine: host, systems: SYSTEMS, metrics: LOCK_METRICS, runs,
+      settings: { rounds, connections: o.connections, lockRunSeconds: o.seconds, ...rig.settings, cpuProfile: args['cpu-prof'] },
+      notes: [...LOCK_NOTES, 'Two cores in all: the server under test, the load generator and Redis share them, and other work on the machine adds noise (see machine.loadAverage).'],
     });
     console.log('\n' + table(results.table, SYSTEMS) + '\n');
-    const non2xx = runs.map((r) => `${r.system} r${r.round}: lock ${r.figures.lockNon2xx}, redeem ${r.figures.redeemNon2xx}`).join('; ');
-    log(`non-2xx responses and errors: ${non2xx}${bad.length ? '  <-- NOT ZERO: see the statuses in the JSON' : ''}`);
+    log(non2xxLine(runs));
     log(`results: ${path}`);
 
     if (args['cpu-prof'])
@@ -244,7 +268,7 @@ export async function lockBench(argv: string[] = process.argv.slice(2)): Promise
         if (file) console.log('\n' + formatCosts(`${system} CPU profile (${join(profDir(system), file)})`, profileCosts(join(profDir(system), file))));
       }
   } finally {
-    await cleanup();
+    await rig.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,4 +1,150 @@
-// npm run bench: every benchmark there is, one after another (today: lock and redeem, bench/lock.ts).
-import { lockBench } from './lock.js';
+// npm run bench: the engine next to the plain peer and next to the machine's limits, in one process tree, one
+// run and one table; then the cost growth with load, as JSON and PNG plots. `-- --quick` for development.
+//
+//   1. lock, redeem, GET /healthz at 64 connections     rounds × (engine, peer, limit)   limit: bare uWS hello,
+//                                                                                          WS echo, redis-benchmark
+//   2. lock throughput at 16, 64, 256 connections        rounds × (engine, peer, limit)   limit: bare uWS hello
+//   3. stream at 1k, 5k, 10k subscribers                 rounds × (engine, peer, limit)   limit: bare uWS fan-out
+//
+// The table: section 1, section 3 at 1k subscribers, the limit-only rows. Results: bench/results/<date>-<commit>.json
+// (every run, every median, the machine, the commit, the settings); plots: bench/results/plots/*.png. A quick run
+// writes both under bench/results/tmp/ instead.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../config/index.js';
+import { alternate, machine, pinLoadGenerator, plot, rows, series, table, writeResults, type Metric, type RunRecord, type Series } from './lib/index.js';
+import { LIMIT_METRICS, LIMIT_NOTES, limitRig } from './limits.js';
+import { LOCK_METRICS, LOCK_NOTES, lockRig, logBusy, non2xxLine } from './lock.js';
+import { DEFAULT_UPDATES, STREAM_NOTES, streamMetrics, streamRig } from './stream.js';
 
-await lockBench();
+const SYSTEMS = ['engine', 'peer', 'limit'] as const;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    updates: { type: 'string', default: String(DEFAULT_UPDATES) },
+  },
+});
+const quick = args.quick!;
+const settings = quick
+  ? { rounds: 1, connections: 64, lockSeconds: 2, healthSeconds: 1, growthRounds: 1, growthLockSeconds: 2, connectionLevels: [16, 64, 256], subscriberLevels: [1000, 5000], streamSeconds: 2, clientProcesses: 3, redisRequests: 20_000 }
+  : { rounds: 3, connections: 64, lockSeconds: 6, healthSeconds: 3, growthRounds: 2, growthLockSeconds: 3, connectionLevels: [16, 64, 256], subscriberLevels: [1000, 5000, 10_000], streamSeconds: 4, clientProcesses: 3, redisRequests: 100_000 };
+const redisUrl = args['redis-url']!;
+const updates = Number(args.updates);
+
+const started = performance.now();
+const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
+const log = (line: string) => console.log(`[bench] ${line}`);
+const host = machine();
+const pinning = pinLoadGenerator();
+const tmp = join(projectRoot(), 'bench', 'results', 'tmp');
+log(`${quick ? 'quick mode: 1 round, short runs, up to 5k subscribers; ' : ''}machine: ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.node}, ${host.os}, load average ${host.loadAverage.join(' ')}`);
+log(`cores: ${pinning.note}; the stream client processes run on the load generator's core`);
+
+// 1 and 2: lock and redeem, with the limit rows alongside.
+const limits = await limitRig({ pinning, redisUrl, tmp, fanoutPerSec: Math.max(1, Math.round(updates / 3)) });
+let lockRuns: RunRecord[];
+let lockGrowth: Series;
+try {
+  const lock = await lockRig({ pinning, redisUrl, tmp, log });
+  try {
+    log(`1. lock and redeem at ${settings.connections} connections, ${settings.rounds} rounds of ${SYSTEMS.join(', ')} (${elapsed()})`);
+    lockRuns = await alternate({
+      systems: SYSTEMS, rounds: settings.rounds, log: (line) => log(line.replace(/ lockNon2xx.*/, '')),
+      measure: (system, round) => system === 'limit'
+        ? limits.measure({ connections: settings.connections, seconds: settings.healthSeconds, redisRequests: settings.redisRequests })
+        : lock.measure(system, round, { connections: settings.connections, seconds: settings.lockSeconds, healthSeconds: settings.healthSeconds }),
+    });
+    log(`2. lock throughput at ${settings.connectionLevels.join(', ')} connections, ${settings.growthRounds} rounds (${elapsed()})`);
+    lockGrowth = await series({
+      level: 'connections', levels: settings.connectionLevels, systems: SYSTEMS, rounds: settings.growthRounds, log,
+      measure: async (system, _round, connections) => {
+        if (system !== 'limit') return lock.lockOnly(system, connections, settings.growthLockSeconds);
+        const hello = await limits.hello(connections, settings.growthLockSeconds);
+        return { figures: { lockRps: hello.rps, lockP50Ms: hello.p50Ms, lockP99Ms: hello.p99Ms }, detail: { hello } };
+      },
+    });
+  } finally {
+    await lock.close();
+  }
+} catch (err) {
+  await limits.close();
+  throw err;
+}
+
+// 3: the stream, a fresh engine or peer per measurement; the limit is the bare uWS server's fan-out.
+const stream = streamRig({ pinning, redisUrl, updates, tmp, log });
+log(`3. stream at ${settings.subscriberLevels.join(', ')} subscribers, ${settings.rounds} rounds at 1k and ${settings.growthRounds} above, ${settings.streamSeconds} s windows, about ${updates} price changes/s offered (synthetic ticksPerSecond ${stream.config.ticksPerSecond}) (${elapsed()})`);
+let streamGrowth: Series;
+try {
+  const options = { seconds: settings.streamSeconds, clientProcesses: settings.clientProcesses, corridor: 'USD-INR' };
+  const [first, ...rest] = settings.subscriberLevels;
+  const measure = (system: string, _round: number, subscribers: number) =>
+    system === 'limit' ? limits.fanout({ ...options, subscribers }) : stream.measure(system as 'engine' | 'peer', { ...options, subscribers });
+  const atFirst = await series({ level: 'subscribers', levels: [first!], systems: SYSTEMS, rounds: settings.rounds, log, measure });
+  const above = await series({ level: 'subscribers', levels: rest, systems: SYSTEMS, rounds: settings.growthRounds, log, measure });
+  streamGrowth = { level: 'subscribers', points: [...atFirst.points, ...above.points] };
+} finally {
+  await stream.close();
+  await limits.close();
+}
+
+// The table, the goals, the results file and the plots.
+const firstLevel = streamGrowth.points[0]!;
+const metrics: Metric[] = [...LOCK_METRICS, ...streamMetrics(firstLevel.level), ...LIMIT_METRICS];
+const runs = [...lockRuns, ...firstLevel.runs];
+const table1 = rows(metrics, runs, SYSTEMS);
+const median = (key: string, system: string) => table1[metrics.findIndex((m) => m.key === key)]!.values[SYSTEMS.indexOf(system as (typeof SYSTEMS)[number])]!;
+const goal = (text: string, value: number, met: boolean) => ({ goal: text, value: Math.round(value * 100) / 100, met });
+const goals = [
+  goal('lock throughput >= 2.5x the peer (engine/peer)', median('lockRps', 'engine') / median('lockRps', 'peer'), median('lockRps', 'engine') >= 2.5 * median('lockRps', 'peer')),
+  goal(`stream p99 <= 1/3 of the peer at ${firstLevel.level} subscribers (engine/peer)`, median('streamP99Us', 'engine') / median('streamP99Us', 'peer'), median('streamP99Us', 'engine') * 3 <= median('streamP99Us', 'peer')),
+  goal(`stream p99 <= 1 ms at ${firstLevel.level} subscribers (engine, µs)`, median('streamP99Us', 'engine'), median('streamP99Us', 'engine') <= 1000),
+  goal('frames/s delivered >= 3x the peer (engine/peer)', median('streamFramesPerSec', 'engine') / median('streamFramesPerSec', 'peer'), median('streamFramesPerSec', 'engine') >= 3 * median('streamFramesPerSec', 'peer')),
+  goal('HTTP within 2x of the bare uWS limit (engine /healthz over bare /hello)', median('healthRps', 'engine') / median('healthRps', 'limit'), median('healthRps', 'engine') * 2 >= median('healthRps', 'limit')),
+];
+
+const { path, results } = writeResults({
+  name: 'bench', pinning, machine: host, systems: SYSTEMS, metrics, runs, series: { lock: lockGrowth, stream: streamGrowth },
+  // A quick run is for development: its results and plots go to the ignored tmp/ folder, not over the committed ones.
+  file: (date, commit) => (quick ? `tmp/${date}-${commit}-quick` : `${date}-${commit}`),
+  settings: { ...settings, quick, redisUrl, updates, ticksPerSecond: stream.config.ticksPerSecond, fanoutPerSec: Math.max(1, Math.round(updates / 3)) },
+  notes: [
+    'One process tree: this process is the load generator (autocannon, the WS echo client) and spawns every server and client process.',
+    ...LOCK_NOTES, ...STREAM_NOTES, ...LIMIT_NOTES,
+    'Goals: ' + goals.map((g) => `${g.goal}: ${g.value} (${g.met ? 'met' : 'not met'})`).join('; '),
+    `The whole run took ${elapsed()}.`,
+  ],
+});
+
+const plots = quick ? join(tmp, 'plots') : join(projectRoot(), 'bench', 'results', 'plots');
+mkdirSync(plots, { recursive: true });
+const stamp = `${results.date.slice(0, 10)} ${results.commit.slice(0, 7)}${results.dirty ? ' (dirty)' : ''}, ${host.cores} cores`;
+const lines = (s: Series, key: string, systems: readonly string[] = SYSTEMS) =>
+  systems.map((system) => ({ name: system === 'limit' ? `limit (${s.level === 'connections' ? 'bare uWS GET /hello' : 'bare uWS publish'})` : system, values: s.points.map((p) => p.medians[system]?.[key] ?? Number.NaN) }));
+const charts: [string, Parameters<typeof plot>[0]][] = [
+  ['lock-throughput.png', { title: `Lock throughput by connections (${stamp})`, xLabel: 'connections', yLabel: 'req/s (2xx)', levels: lockGrowth.points.map((p) => p.level), lines: lines(lockGrowth, 'lockRps') }],
+  ['lock-p99.png', { title: `Lock p99 latency by connections (${stamp})`, xLabel: 'connections', yLabel: 'ms', levels: lockGrowth.points.map((p) => p.level), lines: lines(lockGrowth, 'lockP99Ms') }],
+  ['stream-p99.png', { title: `Stream publish-to-receive p99 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP99Us') }],
+  ['stream-p50.png', { title: `Stream publish-to-receive p50 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP50Us') }],
+  ['stream-frames.png', { title: `Stream frames/s delivered by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'frames/s', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamFramesPerSec') }],
+  ['stream-rss.png', { title: `Server RSS per subscriber (${stamp})`, xLabel: 'subscribers', yLabel: 'KiB per subscriber', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamRssPerSubKb', ['engine', 'peer']) }],
+];
+for (const [file, chart] of charts) plot(chart, join(plots, file));
+
+logBusy(lockRuns, log);
+for (const r of streamGrowth.points.flatMap((p) => p.runs)) {
+  const d = r.detail as { subscribers: number; serverCores: number; clientCores: number; closedEarly: number };
+  log(`  stream ${r.system} ${d.subscribers} subscribers r${r.round}: server ${d.serverCores} cores busy, clients ${d.clientCores} cores busy, ${d.closedEarly} closed early`);
+}
+log(non2xxLine([...lockRuns, ...lockGrowth.points.flatMap((p) => p.runs)]));
+console.log(`\nnpm run bench${quick ? ' -- --quick' : ''}, ${results.date}, commit ${results.commit.slice(0, 7)}${results.dirty ? ' (dirty work tree)' : ''}`);
+console.log(`${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.os}; load average at start ${host.loadAverage.join(' ')}`);
+console.log(`cores: ${pinning.note}\n`);
+console.log(table(results.table, SYSTEMS));
+console.log('\nlimit column: GET /healthz row = a bare uWS GET /hello under the same autocannon load; stream rows = a bare uWS server publishing a quote-shaped frame to the same subscribers, measured by the same clients. Medians over the runs; the machine is shared with other work, so read them as noisy.');
+console.log('\ngoals:');
+for (const g of goals) console.log(`  ${g.met ? 'met    ' : 'not met'}  ${g.goal}: ${g.value}`);
+console.log(`\nresults: ${path}\nplots:   ${plots}/{${charts.map(([f]) => f.replace('.png', '')).join(',')}}.png\ntook ${elapsed()}`);

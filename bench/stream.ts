@@ -1,126 +1,244 @@
-// npm run bench:stream — fan-out of the quote stream: subscribers 1k / 5k / 10k held by several client
-// processes; frames/s delivered, publish-to-receive p50/p99/p99.9 from each frame's `ts`, and server RSS
-// per subscriber. The server and the clients share this machine's cores (pinned apart with taskset when
-// there are at least 2), so the clients' own cost is in the figures: read them as an upper bound.
+// npm run bench:stream: fan-out of the quote stream, the engine next to the peer, at 1k / 5k / 10k subscribers
+// held by several client processes. Per measurement: publish-to-receive p50/p99/p99.9 from each frame's `ts`
+// (epoch µs), frames/s delivered, server RSS per subscriber, server CPU per frame delivered, and the engine's
+// tick-to-publish from its fx_tick_to_publish_seconds histogram.
 //
-//   bench/stream.ts ──spawn──► engine (dist/gateway/main.js, pinned to core 0)
-//        │          ──spawn──► K × stream-clients.js (N/K sockets each, pinned to the other cores)
-//        └── stdin commands: measure / report / exit; each client answers one JSON line
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+//   this process (load core) ──spawn──► engine | peer (a fresh one per measurement, server core)
+//        │                    ──spawn──► K × stream-clients.js (N/K sockets each, on the load core like this process)
+//        └── stdin: measure / report / exit; each client answers one JSON line (frames, latency histogram)
+//
+// Both systems read the same YAML (the shipped config with the synthetic partners' tick rate set by --updates),
+// so they are offered the same price changes. `--url=` measures a server that is already running instead.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
+import { defaultConfigPath, projectRoot } from '../config/index.js';
+import {
+  dropPrefix, ENTRIES, histogramMean, histogramQuantile, machine, pinLoadGenerator, processCpuMs, sample, scrape, series, spawnServer,
+  table, rows, writeResults, grew, type Figures, type Metric, type Pinning, type Series,
+} from './lib/index.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const SUBSCRIBERS = (args.get('subscribers') ?? '1000,5000,10000').split(',').map(Number);
-const SECONDS = Number(args.get('seconds') ?? 10);
-const UPDATES_PER_SEC = Number(args.get('updates') ?? 200); // per corridor subscribed
-const CLIENT_PROCS = Number(args.get('clients') ?? 3);
-const URL_OVERRIDE = args.get('url'); // measure another server (the peer) that is already running
+const CLIENTS = fileURLToPath(new URL('./stream-clients.js', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const cores = cpus().length;
-const haveTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (core: string, cmd: string, argv: string[]): [string, string[]] =>
-  haveTaskset && cores >= 2 ? ['taskset', ['-c', core, cmd, ...argv]] : [cmd, argv];
+/** Price changes per second offered to both systems (see streamConfig). */
+export const DEFAULT_UPDATES = 30;
 
-function benchConfig(): string {
-  const doc = parse(readFileSync(join(root, 'config/default.yaml'), 'utf8'));
-  // USD/INR has three partners: each tick moves the best price, so ~3 x tps snapshots a second.
-  // --updates=0 measures idle subscribers: partners tick once a minute.
-  doc.synthetic.ticksPerSecond = UPDATES_PER_SEC === 0 ? 1 / 60 : Math.max(1, Math.round(UPDATES_PER_SEC / 3));
+/** The stream rows of a table, for the figures measured at `subscribers`. */
+export function streamMetrics(subscribers: number): Metric[] {
+  const at = `at ${subscribers >= 1000 && subscribers % 1000 === 0 ? `${subscribers / 1000}k` : subscribers} subscribers`;
+  return [
+    { key: 'streamP50Us', label: `stream publish-to-receive p50 ${at} (µs)`, better: 'lower' },
+    { key: 'streamP99Us', label: `stream publish-to-receive p99 ${at} (µs)`, better: 'lower' },
+    { key: 'streamP999Us', label: `stream publish-to-receive p99.9 ${at} (µs)`, better: 'lower' },
+    { key: 'streamFramesPerSec', label: `stream frames/s delivered ${at}`, better: 'higher' },
+    { key: 'streamPublishedPerSec', label: `stream topic publishes/s (price changes sent) ${at}`, better: 'higher' },
+    { key: 'streamRssPerSubKb', label: `server RSS per subscriber ${at} (KiB)`, better: 'lower' },
+    { key: 'streamCpuPerFrameUs', label: `server CPU per frame delivered ${at} (µs)`, better: 'lower' },
+    { key: 'tickToPublishP50Us', label: `tick-to-publish p50, engine histogram ${at} (µs)`, better: 'lower' },
+    { key: 'tickToPublishP99Us', label: `tick-to-publish p99, engine histogram ${at} (µs)`, better: 'lower' },
+  ];
+}
+
+export interface StreamOptions {
+  subscribers: number;
+  /** Length of the measured window. */
+  seconds: number;
+  clientProcesses: number;
+  corridor: string;
+  /** The WebSocket path (default /v1/stream). */
+  path?: string;
+}
+
+/**
+ * The shipped config with the synthetic partners ticking so the corridor changes price about `updates` times a
+ * second (USD/INR has three partners and any of them can move the best price), and the per-key connection and
+ * subscription caps out of the way (one demo key holds every socket). Both systems read this one file.
+ */
+export function streamConfig(dir: string, updates: number): { path: string; ticksPerSecond: number } {
+  const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+  const ticksPerSecond = Math.max(1, Math.round(updates / 3));
+  doc.synthetic.ticksPerSecond = ticksPerSecond;
   doc.limits = { ...doc.limits, connections: 1_000_000, subscriptions: 10_000_000 };
-  const path = join(mkdtempSync(join(tmpdir(), 'fx-bench-')), 'config.yaml');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'stream-config.yaml');
   writeFileSync(path, stringify(doc));
-  return path;
+  return { path, ticksPerSecond };
 }
 
-function lines(child: ChildProcess): AsyncIterableIterator<string> {
-  return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-}
+interface ClientReport { frames: number; bucketUs: number; histogram: [number, number][]; closedEarly: number }
 
-async function startEngine(): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, argv] = pinned('0', process.execPath, [join(root, 'dist/gateway/main.js')]);
-  const child = spawn(cmd, argv, { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', FX_CONFIG: benchConfig(), REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  for await (const line of lines(child)) {
-    const url = /"url":"http:\/\/localhost:(\d+)"/.exec(line);
-    if (url) return { child, port: Number(url[1]) };
-  }
-  throw new Error('engine did not start');
-}
-
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-
-async function counter(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-}
-
-interface Row { subscribers: number; framesPerSec: number; p50Us: number; p99Us: number; p999Us: number; rssPerSubscriberKb: number; publishedPerSec: number; closedEarly: number }
-
-async function run(n: number): Promise<Row> {
-  const engine = URL_OVERRIDE ? undefined : await startEngine();
-  const base = URL_OVERRIDE ?? `http://127.0.0.1:${engine!.port}`;
-  const wsUrl = base.replace(/^http/, 'ws') + '/v1/stream';
-  await new Promise((r) => setTimeout(r, 1_000));
-  const rssBefore = engine ? rssKb(engine.child.pid!) : NaN;
-  const clientCores = cores >= 2 ? `1-${cores - 1}` : '0';
-  const procs = Array.from({ length: CLIENT_PROCS }, (_, i) => {
-    const per = Math.floor(n / CLIENT_PROCS) + (i < n % CLIENT_PROCS ? 1 : 0);
-    const [cmd, argv] = pinned(clientCores, process.execPath, [join(root, 'dist/bench/stream-clients.js'), wsUrl, String(per), 'USD-INR']);
-    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
-    return { child, out: lines(child) };
-  });
-  for (const p of procs) await p.out.next(); // {"ready":N}
-  await new Promise((r) => setTimeout(r, 1_000));
-  const rssAfter = engine ? rssKb(engine.child.pid!) : NaN;
-  const published0 = await counter(base, 'fx_ws_frames_published_total');
-  for (const p of procs) p.child.stdin!.write('measure\n');
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  for (const p of procs) p.child.stdin!.write('report\n');
-  const reports = await Promise.all(procs.map(async (p) => JSON.parse((await p.out.next()).value as string)));
-  const published1 = await counter(base, 'fx_ws_frames_published_total');
-  for (const p of procs) p.child.stdin!.write('exit\n');
-  engine?.child.kill('SIGTERM');
-  const frames = reports.reduce((a, r) => a + r.frames, 0);
-  // Percentiles: weighted by each process's frames (each process's histogram is exact; this merges them approximately).
-  const weighted = (k: 'p50Us' | 'p99Us' | 'p999Us') => reports.reduce((a, r) => a + r[k] * r.frames, 0) / Math.max(1, frames);
+/** One client process holding `count` subscribers; its stdout is one JSON line per answer. */
+function clientProcess(url: string, count: number, corridor: string) {
+  const child = spawn(process.execPath, [CLIENTS, url, String(count), corridor], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
-    subscribers: n,
-    framesPerSec: Math.round(frames / SECONDS),
-    p50Us: Math.round(weighted('p50Us')),
-    p99Us: Math.round(Math.max(...reports.map((r) => r.p99Us))),
-    p999Us: Math.round(Math.max(...reports.map((r) => r.p999Us))),
-    rssPerSubscriberKb: Number(((rssAfter - rssBefore) / n).toFixed(2)),
-    publishedPerSec: Math.round((published1 - published0) / SECONDS),
-    closedEarly: reports.reduce((a, r) => a + r.closedEarly, 0),
+    pid: child.pid!,
+    tell: (command: string) => child.stdin!.write(`${command}\n`),
+    async answer<T>(): Promise<T> {
+      const line = await lines.next();
+      if (line.done) throw new Error(`a stream client process ended early (exit ${child.exitCode}); see its error above`);
+      return JSON.parse(line.value) as T;
+    },
+    stop: () => (child.exitCode === null && child.signalCode === null ? child.kill('SIGKILL') : true),
   };
 }
 
-const rows: Row[] = [];
-for (const n of SUBSCRIBERS) {
-  rows.push(await run(n));
-  await new Promise((r) => setTimeout(r, 500));
+/** The p-quantile of merged [bucket, count] histograms, at the bucket's middle. */
+function quantile(merged: Map<number, number>, bucketUs: number, p: number): number {
+  const total = [...merged.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return Number.NaN;
+  let seen = 0;
+  for (const [bucket, count] of [...merged].sort((a, b) => a[0] - b[0])) {
+    seen += count;
+    if (seen >= total * p) return Math.round((bucket + 0.5) * bucketUs);
+  }
+  return Number.NaN;
 }
-console.table(rows);
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
-} catch {}
-const machine = { cpu: cpus()[0]?.model, cores, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, pinning: haveTaskset && cores >= 2 ? 'server core 0, clients other cores' : 'shared' };
-const out = { bench: 'stream', date: new Date().toISOString(), commit, machine, settings: { seconds: SECONDS, updatesPerSec: UPDATES_PER_SEC, clientProcesses: CLIENT_PROCS }, rows };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-const file = join(root, `bench/results/stream-${out.date.slice(0, 10)}-${commit}.json`);
-writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-console.log(`written ${file}`);
-process.exit(0);
+
+/**
+ * Measures the stream of a running server at `base`: opens the subscribers, lets them settle for a second, then
+ * counts every quote frame they receive for `seconds`. RSS and CPU come from the server's own /metrics
+ * (fx_process_*), so a server the bench did not start is measured the same way.
+ */
+export async function measureStream(base: string, o: StreamOptions): Promise<{ figures: Figures; detail: unknown }> {
+  const url = `${base.replace(/^http/, 'ws')}${o.path ?? '/v1/stream'}`;
+  const before = await scrape(base);
+  const clients = Array.from({ length: o.clientProcesses }, (_, i) =>
+    clientProcess(url, Math.floor(o.subscribers / o.clientProcesses) + (i < o.subscribers % o.clientProcesses ? 1 : 0), o.corridor));
+  try {
+    const opened = await Promise.all(clients.map((c) => c.answer<{ ready: number }>()));
+    await sleep(1_000);
+    const start = await scrape(base);
+    const clientCpu0 = clients.reduce((a, c) => a + processCpuMs(c.pid), 0);
+    const t0 = performance.now();
+    for (const c of clients) c.tell('measure');
+    await sleep(o.seconds * 1000);
+    for (const c of clients) c.tell('report');
+    const reports = await Promise.all(clients.map((c) => c.answer<ClientReport>()));
+    const elapsedMs = performance.now() - t0;
+    const clientCores = (clients.reduce((a, c) => a + processCpuMs(c.pid), 0) - clientCpu0) / elapsedMs;
+    const end = await scrape(base);
+
+    const merged = new Map<number, number>();
+    for (const r of reports) for (const [bucket, count] of r.histogram) merged.set(bucket, (merged.get(bucket) ?? 0) + count);
+    const bucketUs = reports[0]!.bucketUs;
+    const frames = reports.reduce((a, r) => a + r.frames, 0);
+    const cpuSeconds = grew(start, end, 'fx_process_process_cpu_seconds_total');
+    const rssGrowth = sample(start, 'fx_process_process_resident_memory_bytes') - sample(before, 'fx_process_process_resident_memory_bytes');
+    const tickToPublish = (q: number) => Math.round(histogramQuantile(start, end, 'fx_tick_to_publish_seconds', q) * 1e6);
+    return {
+      figures: {
+        streamP50Us: quantile(merged, bucketUs, 0.5),
+        streamP99Us: quantile(merged, bucketUs, 0.99),
+        streamP999Us: quantile(merged, bucketUs, 0.999),
+        streamFramesPerSec: Math.round(frames / o.seconds),
+        streamPublishedPerSec: Math.round((grew(start, end, 'fx_ws_frames_published_total') / o.seconds) * 10) / 10,
+        streamRssPerSubKb: Math.round((rssGrowth / 1024 / o.subscribers) * 100) / 100,
+        streamCpuPerFrameUs: Math.round(((cpuSeconds * 1e6) / Math.max(1, frames)) * 100) / 100,
+        tickToPublishP50Us: tickToPublish(0.5),
+        tickToPublishP99Us: tickToPublish(0.99),
+      },
+      detail: {
+        subscribers: opened.reduce((a, r) => a + r.ready, 0), frames, closedEarly: reports.reduce((a, r) => a + r.closedEarly, 0),
+        // A server near 1 core, or clients near 1 core, sets the pace: the latency then includes its queue.
+        serverCores: Math.round((cpuSeconds / o.seconds) * 100) / 100, clientCores: Math.round(clientCores * 100) / 100,
+        tickToPublishMeanUs: Math.round(histogramMean(start, end, 'fx_tick_to_publish_seconds') * 1e6),
+      },
+    };
+  } finally {
+    for (const c of clients) {
+      c.tell('exit');
+      c.stop();
+    }
+  }
+}
+
+export interface StreamRig {
+  /** Starts a fresh `system` (engine or peer) on the stream config, measures it, stops it. */
+  measure(system: 'engine' | 'peer', o: StreamOptions): Promise<{ figures: Figures; detail: unknown }>;
+  config: { path: string; ticksPerSecond: number };
+  close(): Promise<void>;
+}
+
+export function streamRig(opts: { pinning: Pinning; redisUrl: string; updates: number; tmp: string; log: (line: string) => void }): StreamRig {
+  const config = streamConfig(opts.tmp, opts.updates);
+  const prefix = `bench:${randomUUID().slice(0, 8)}:stream:`;
+  return {
+    config,
+    async measure(system, o) {
+      // Fresh per measurement: RSS per subscriber is growth from a server that never held sockets before.
+      const server = await spawnServer({
+        name: system, script: ENTRIES[system], pinning: opts.pinning, logFile: join(opts.tmp, `stream-${system}.log`),
+        env: { FX_CONFIG: config.path, REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: `${prefix}${system}:`, LOG_LEVEL: 'warn' },
+      });
+      try {
+        return await measureStream(server.base, o);
+      } finally {
+        await server.stop();
+      }
+    },
+    async close() {
+      const dropped = await dropPrefix(opts.redisUrl, prefix);
+      if (dropped) opts.log(`removed ${dropped} Redis keys under ${prefix}`);
+    },
+  };
+}
+
+export const STREAM_NOTES = [
+  'Stream: a fresh server per measurement; the subscribers (one corridor, USD-INR tier 0) are opened by several client processes (ws), settle for 1 s, then every quote frame is counted for the window.',
+  'Publish-to-receive is the client\'s clock at receipt minus the frame\'s `ts` (epoch µs, when the server published it), in 10 µs buckets merged across the client processes. The clients share the load core: `clientCores` in each run\'s detail near 1 means they set the pace, and their queue is in the latency.',
+  'Frames/s delivered counts frames received by all subscribers; topic publishes/s is the server\'s fx_ws_frames_published_total (one per price change per topic). Both systems read one YAML, so the synthetic partners offer both the same ticks; the engine prices in batches on a worker and publishes only changes, the peer re-prices on every tick.',
+  'RSS per subscriber: growth of the server\'s resident memory (its /metrics) from before the clients connected to 1 s after, over the subscribers. CPU per frame: the server\'s CPU time over the window over the frames delivered.',
+  'Tick-to-publish (engine only): quantiles of its fx_tick_to_publish_seconds histogram over the window, interpolated inside the buckets (50, 100, 200, 500 µs, 1, 2, 5 ms ...), so coarse.',
+];
+
+/** npm run bench:stream: one table per subscriber level, and one results file with every level. */
+export async function streamBench(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      subscribers: { type: 'string', default: '1000,5000,10000' },
+      seconds: { type: 'string', default: '5' },
+      updates: { type: 'string', default: String(DEFAULT_UPDATES) },
+      clients: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '2' },
+      url: { type: 'string' },
+      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    },
+  });
+  const levels = args.subscribers!.split(',').map(Number);
+  const options = { seconds: Number(args.seconds), clientProcesses: Number(args.clients), corridor: 'USD-INR' };
+  const rounds = Number(args.rounds);
+  const host = machine();
+  const pinning = pinLoadGenerator();
+  const tmp = join(projectRoot(), 'bench', 'results', 'tmp');
+  const log = (line: string) => console.log(`[bench:stream] ${line}`);
+  const rig = args.url ? undefined : streamRig({ pinning, redisUrl: args['redis-url']!, updates: Number(args.updates), tmp, log });
+  const systems = args.url ? ['server'] : ['engine', 'peer'];
+  log(`${args.url ? `the server at ${args.url}` : `engine and peer alternately, ${rounds} rounds, about ${args.updates} price changes/s offered (synthetic ticksPerSecond ${rig!.config.ticksPerSecond})`}; subscribers ${levels.join(', ')}; ${options.clientProcesses} client processes; ${options.seconds} s windows`);
+  log(`machine: ${host.cpuModel}, ${host.cores} cores, load average ${host.loadAverage.join(' ')}; cores: ${pinning.note}`);
+  let result: Series;
+  try {
+    result = await series({
+      level: 'subscribers', levels, systems, rounds, log,
+      measure: (system, _round, subscribers) => (rig ? rig.measure(system as 'engine' | 'peer', { ...options, subscribers }) : measureStream(args.url!, { ...options, subscribers })),
+    });
+  } finally {
+    await rig?.close();
+  }
+  for (const point of result.points) console.log(`\n${point.level} subscribers:\n${table(rows(streamMetrics(point.level), point.runs, systems), systems)}`);
+  const { path } = writeResults({
+    name: 'stream', pinning, machine: host, systems, metrics: streamMetrics(levels[0]!), runs: result.points[0]!.runs, series: { stream: result },
+    settings: { ...options, rounds, levels, updates: Number(args.updates), ticksPerSecond: rig?.config.ticksPerSecond, url: args.url },
+    notes: [`The table is at ${levels[0]} subscribers; series.stream has every level.`, ...STREAM_NOTES],
+  });
+  log(`results: ${path}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await streamBench();

@@ -13,6 +13,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** ms between samples (default 1000); a run ends at the first sample after it is done */
+    sampleInt?: number;
     method?: string;
     headers?: Record<string, string>;
     body?: string;

@@ -4,7 +4,18 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { serverCommand, type Pinning } from './machine.js';
+
+/**
+ * The compiled entry script of each server the benches run: the engine through its composition root (as
+ * operators start it), the plain peer, and the bare uWS server of the limit rows.
+ */
+export const ENTRIES = {
+  engine: fileURLToPath(new URL('../../gateway/main.js', import.meta.url)),
+  peer: fileURLToPath(new URL('../peer/main.js', import.meta.url)),
+  limit: fileURLToPath(new URL('../limit-server.js', import.meta.url)),
+} as const;
 
 export interface ServerProcess {
   name: string;

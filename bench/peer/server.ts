@@ -78,6 +78,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fx_process_' });
   const ops = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems by outcome', labelNames: ['op', 'outcome'], registers: [registry] });
+  const published = new Counter({ name: 'fx_ws_frames_published_total', help: 'Quote frames published to a topic (one per topic, not per client)', registers: [registry] });
 
   // topic "<corridor>/<tier>" -> sockets
   const topics = new Map<string, Set<WebSocket>>();
@@ -94,6 +95,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
       const sockets = topics.get(`${p.corridor}/${tier}`);
       if (!sockets?.size) continue;
       const text = frame(p, tier);
+      published.inc();
       for (const ws of sockets) {
         if (ws.bufferedAmount > config.wsMaxBackpressureBytes) ws.terminate(); // a client that does not read is cut off
         else ws.send(text);

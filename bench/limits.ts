@@ -1,0 +1,168 @@
+// npm run bench:limits: the floor on this machine, for the limit rows of `npm run bench`. What the engine is built
+// from, doing the least it can:
+//
+//   bare uWS (bench/limit-server.ts, server core)  GET /hello with autocannon, as GET /healthz is measured;
+//                                                  a WS echo round trip (one socket, one message at a time);
+//                                                  fan-out of one quote-shaped frame to N subscribers, measured by
+//                                                  the stream bench's own client processes
+//   Redis alone (redis-benchmark, load core)       SET, and EVALSHA of engine/scripts/redeem-2.lua on a quote id
+//                                                  that does not exist: the script returns after one HMGET, so the
+//                                                  row is Redis's rate for one short script call from a C client
+//                                                  (64 connections, no pipelining), not a full redeem
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { projectRoot } from '../config/index.js';
+import { alternate, dropPrefix, ENTRIES, load, machine, median, pinLoadGenerator, spawnServer, table, rows, writeResults, type Figures, type Metric, type Pinning } from './lib/index.js';
+import { measureStream, type StreamOptions } from './stream.js';
+
+const run = promisify(execFile);
+const REDEEM_SCRIPT = join(projectRoot(), 'engine', 'scripts', 'redeem-2.lua');
+/** A frame the size and shape of the engine's quote frames (about 200 bytes). */
+const ECHO_FRAME = '{"type":"quote","corridor":"USD-INR","rate":"83.9543","mid":"84.49493","spreadBps":"60","tier":0,"tradeable":true,"seq":1,"ts":1795239508728453,"tickTs":1795239508726368,"configVersion":"c_39c171c7"}';
+
+/** The limit-only rows (the HTTP and fan-out floors share rows with the engine's figures: healthRps, stream*). */
+export const LIMIT_METRICS: Metric[] = [
+  { key: 'echoRttP50Us', label: 'limit: bare uWS WS echo round trip p50, 1 socket (µs)', better: 'lower' },
+  { key: 'echoRttP99Us', label: 'limit: bare uWS WS echo round trip p99, 1 socket (µs)', better: 'lower' },
+  { key: 'redisSetRps', label: 'limit: Redis SET, redis-benchmark 64 connections (req/s)', better: 'higher' },
+  { key: 'redisSetP50Us', label: 'limit: Redis SET p50 (µs)', better: 'lower' },
+  { key: 'redisEvalshaRps', label: 'limit: Redis EVALSHA redeem-2.lua, unknown id, 64 connections (req/s)', better: 'higher' },
+  { key: 'redisEvalshaP50Us', label: 'limit: Redis EVALSHA redeem-2.lua p50 (µs)', better: 'lower' },
+];
+
+export const LIMIT_NOTES = [
+  'Limit rows: the same machine in the same run. HTTP: a bare uWS handler answering GET /hello, loaded with autocannon exactly as GET /healthz is. WS echo: one ws client in the load generator sends a 200-byte frame and waits for it back, over and over. Fan-out: the bare uWS server publishes a quote-shaped frame stamped with `ts` to one topic, measured by the stream clients like the engine.',
+  'Redis: redis-benchmark (a C client, on the load core) with 64 connections and no pipelining; SET on one key, and EVALSHA of engine/scripts/redeem-2.lua for a quote id that does not exist (it answers NOT_FOUND after one HMGET): the cost of a script call round trip, not of a full redeem. The engine auto-pipelines, so it can pass these figures.',
+];
+
+/** Round trips of one message at a time on one socket for `seconds`: p50 and p99 in µs, and round trips per second. */
+async function echo(url: string, seconds: number): Promise<{ p50Us: number; p99Us: number; perSec: number }> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const samples: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    const send = () => {
+      sent = performance.now();
+      ws.send(ECHO_FRAME);
+    };
+    ws.on('message', () => {
+      const now = performance.now();
+      samples.push((now - sent) * 1000);
+      if (now < until) send();
+      else resolve();
+    });
+    send();
+  });
+  ws.terminate();
+  samples.sort((a, b) => a - b);
+  return { p50Us: Math.round(median(samples)), p99Us: Math.round(samples[Math.floor(samples.length * 0.99)]!), perSec: Math.round(samples.length / seconds) };
+}
+
+/** One redis-benchmark run of a command; its CSV line gives requests/s and the p50 in ms. */
+async function redisBenchmark(redisUrl: string, requests: number, command: string[]): Promise<{ rps: number; p50Us: number; p99Us: number }> {
+  const { hostname, port } = new URL(redisUrl);
+  const { stdout } = await run('redis-benchmark', ['-h', hostname, '-p', port || '6379', '-c', '64', '-n', String(requests), '--csv', ...command]);
+  const last = stdout.trim().split('\n').at(-1)!.split(',').map((c) => c.replaceAll('"', ''));
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  return { rps: Math.round(Number(last[1])), p50Us: Math.round(Number(last[4]) * 1000), p99Us: Math.round(Number(last[6]) * 1000) };
+}
+
+export interface LimitRig {
+  base: string;
+  /** GET /hello at `connections` for `seconds` (req/s and latencies, as load() gives them). */
+  hello(connections: number, seconds: number): ReturnType<typeof load>;
+  /** HTTP hello, WS echo and the two redis-benchmark rows, as one run's figures. */
+  measure(o: { connections: number; seconds: number; redisRequests: number }): Promise<{ figures: Figures; detail: unknown }>;
+  /** The fan-out floor, measured like the engine's stream. */
+  fanout(o: StreamOptions): Promise<{ figures: Figures; detail: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: string; fanoutPerSec: number }): Promise<LimitRig> {
+  await run('redis-benchmark', ['--version']).catch(() => {
+    throw new Error('redis-benchmark is not installed: it ships with redis-server (Debian: apt-get install redis-tools)');
+  });
+  mkdirSync(opts.tmp, { recursive: true });
+  const start = () => spawnServer({
+    name: 'limit', script: ENTRIES.limit, pinning: opts.pinning, logFile: join(opts.tmp, 'limit-server.log'),
+    env: { FANOUT_PER_SEC: String(opts.fanoutPerSec) },
+  });
+  const server = await start();
+  const prefix = `bench:${randomUUID().slice(0, 8)}:limit:`;
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
+  const sha = (await redis.script('LOAD', readFileSync(REDEEM_SCRIPT, 'utf8'))) as string;
+  redis.disconnect();
+  const hello = (connections: number, seconds: number) => load({ url: `${server.base}/hello`, connections, duration: seconds });
+  return {
+    base: server.base,
+    hello,
+    async measure(o) {
+      const http = await hello(o.connections, o.seconds);
+      const ws = await echo(`${server.base.replace(/^http/, 'ws')}/echo`, o.seconds);
+      const set = await redisBenchmark(opts.redisUrl, o.redisRequests, ['SET', `${prefix}set`, 'v']);
+      const evalsha = await redisBenchmark(opts.redisUrl, o.redisRequests, [
+        'EVALSHA', sha, '2', `${prefix}{q}:q:none`, `${prefix}{q}:events`, 'none', 'bench', '', '1000', '', '1000', `${prefix}redeemed`,
+      ]);
+      return {
+        figures: {
+          healthRps: http.rps, echoRttP50Us: ws.p50Us, echoRttP99Us: ws.p99Us,
+          redisSetRps: set.rps, redisSetP50Us: set.p50Us, redisEvalshaRps: evalsha.rps, redisEvalshaP50Us: evalsha.p50Us,
+        },
+        detail: { hello: http, echo: ws, set, evalsha },
+      };
+    },
+    async fanout(o) {
+      // A fresh server, as the engine and the peer get: RSS per subscriber is growth from one that never held sockets.
+      const fresh = await start();
+      try {
+        return await measureStream(fresh.base, { ...o, path: '/fanout' });
+      } finally {
+        await fresh.stop();
+      }
+    },
+    async close() {
+      await server.stop();
+      await dropPrefix(opts.redisUrl, prefix);
+    },
+  };
+}
+
+/** npm run bench:limits: the limit rows alone. */
+export async function limitsBench(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '64' },
+      'redis-requests': { type: 'string', default: '100000' },
+      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    },
+  });
+  const host = machine();
+  const pinning = pinLoadGenerator();
+  const log = (line: string) => console.log(`[bench:limits] ${line}`);
+  log(`machine: ${host.cpuModel}, ${host.cores} cores, load average ${host.loadAverage.join(' ')}; cores: ${pinning.note}`);
+  const rig = await limitRig({ pinning, redisUrl: args['redis-url']!, tmp: join(projectRoot(), 'bench', 'results', 'tmp'), fanoutPerSec: 10 });
+  const o = { connections: Number(args.connections), seconds: Number(args.seconds), redisRequests: Number(args['redis-requests']) };
+  const metrics: Metric[] = [{ key: 'healthRps', label: `limit: bare uWS GET /hello, ${o.connections} connections (req/s)`, better: 'higher' }, ...LIMIT_METRICS];
+  try {
+    const runs = await alternate({ systems: ['limit'], rounds: Number(args.rounds), log, measure: () => rig.measure(o) });
+    console.log(`\n${table(rows(metrics, runs, ['limit']), ['limit'])}\n`);
+    const { path } = writeResults({ name: 'limits', pinning, machine: host, systems: ['limit'], metrics, runs, settings: { ...o, rounds: Number(args.rounds) }, notes: LIMIT_NOTES });
+    log(`results: ${path}`);
+  } finally {
+    await rig.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await limitsBench();
