@@ -182,6 +182,7 @@ export class Engine {
           channels.snapshot.publish({ corridor: p.corridor, tradeable: p.tradeable, latencyUs: published.ts - dirty.get(p.corridor)! });
       }
     } catch (error) {
+      if (this.#closed) return; // the pool was torn down under the batch on purpose
       // A worker crash loses no corridor: they go back to dirty and the next batch re-prices them.
       channels.workerError.publish({ error });
       for (const [id, since] of dirty) if (!this.#dirty.has(id)) this.#dirty.set(id, since);
@@ -387,6 +388,9 @@ export class Engine {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweep);
+    // Let a batch in flight come back (bounded) rather than terminate the worker under it.
+    const deadline = Date.now() + 1_000;
+    while (this.#inFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await this.#pool?.close();
   }
 }
