@@ -4,7 +4,7 @@
 //                                                                                          │
 //   lock()/redeem() ◄── QuoteHub (latest snapshot per corridor, seq) ◄──── PricedCorridor[] ┘
 //
-import type { LoadedConfig } from '../config/index.js';
+import type { CorridorConfig, LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
@@ -108,6 +108,12 @@ export class Engine {
     }
     this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
     this.#sweep.unref();
+  }
+
+  /** A configured corridor by id; never an Object.prototype name ("constructor", "__proto__"). */
+  #corridor(id: string): CorridorConfig | undefined {
+    const all = this.#loaded.config.corridors;
+    return Object.hasOwn(all, id) ? all[id] : undefined;
   }
 
   get config(): LoadedConfig {
@@ -215,7 +221,7 @@ export class Engine {
     const nowUs = this.#clock.nowUs();
     const sweepUs = this.#loaded.config.pricing.staleSweepMs * 1000;
     for (const s of [...this.hub.all()]) {
-      const c = this.#loaded.config.corridors[s.corridor];
+      const c = this.#corridor(s.corridor);
       if (!c || !s.tradeable) continue;
       if (this.#pool && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
       else if (!this.#pool && nowUs - s.oldestTickUs > c.maxStalenessMs * 1000)
@@ -240,7 +246,7 @@ export class Engine {
   /** The corridor's snapshot if it is tradeable and no leg behind it is older than the staleness bound. */
   #fresh(corridor: string): CorridorSnapshot | undefined {
     const s = this.hub.get(corridor);
-    const c = this.#loaded.config.corridors[corridor];
+    const c = this.#corridor(corridor);
     if (!s || !c || !s.tradeable) return undefined;
     return this.#clock.nowUs() - s.oldestTickUs > c.maxStalenessMs * 1000 ? undefined : s;
   }
@@ -252,7 +258,7 @@ export class Engine {
 
   /** The spread tier a stream subscription carries: by send amount, or tier 0 without one. */
   tierOf(corridor: string, sendAmount: unknown): number {
-    const c = this.#loaded.config.corridors[corridor];
+    const c = this.#corridor(corridor);
     if (!c) throw fxError('corridor_not_found', `no corridor ${corridor}`);
     if (sendAmount === undefined) return 0;
     const parsed = parseAmount(sendAmount, split(corridor)[0], 'sendAmount');
@@ -262,7 +268,7 @@ export class Engine {
 
   /** How many spread tiers a corridor has (0 for an unknown corridor). */
   tierCount(corridor: string): number {
-    return this.#loaded.config.corridors[corridor]?.tiers.length ?? 0;
+    return this.#corridor(corridor)?.tiers.length ?? 0;
   }
 
   /**
@@ -280,7 +286,7 @@ export class Engine {
 
   /** Firm terms for an amount from the latest fresh snapshot, or a coded refusal. */
   #firm(corridor: unknown, side: AmountSide, amount: unknown): Firm {
-    if (typeof corridor !== 'string' || !this.#loaded.config.corridors[corridor])
+    if (typeof corridor !== 'string' || !this.#corridor(corridor))
       throw fxError('corridor_not_found', `no corridor ${String(corridor)}`);
     const c = this.#loaded.config.corridors[corridor]!;
     const [send, receive] = split(corridor);

@@ -41,8 +41,9 @@ export function send(res: HttpResponse, reply: Reply): void {
 }
 
 /** Reads a bounded body; resolves with the parsed JSON object (undefined when empty). */
-function readBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
+function readBody(res: HttpResponse, maxBytes: number, state: { abortBody?: () => void }): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    state.abortBody = () => reject(fxError('invalid_request', 'the client went away mid-body'));
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -88,13 +89,17 @@ export function handler(
   hooks: { onInternalError: (err: unknown, url: string) => void; inFlight: { count: number } },
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    const state = { aborted: false };
-    res.onAborted(() => (state.aborted = true));
+    const state: { aborted: boolean; abortBody?: () => void } = { aborted: false };
+    res.onAborted(() => {
+      state.aborted = true;
+      state.abortBody?.(); // a body cut off mid-way: settle the read so the request stops counting as in flight
+    });
     const incoming: Incoming = {
       method: req.getMethod(),
       url: req.getUrl(),
       query: req.getQuery() ?? '',
-      params: Array.from({ length: opts.params ?? 0 }, (_, i) => decodeURIComponent(req.getParameter(i) ?? '')),
+      // Decoded later, inside the try: a malformed escape must be a coded 400, never an uncaught URIError.
+      params: Array.from({ length: opts.params ?? 0 }, (_, i) => req.getParameter(i) ?? ''),
       authorization: req.getHeader('authorization'),
       idempotencyKey: req.getHeader('idempotency-key') || undefined,
       body: undefined,
@@ -104,10 +109,17 @@ export function handler(
     void (async () => {
       let reply: Reply;
       try {
+        incoming.params = incoming.params.map((p) => {
+          try {
+            return decodeURIComponent(p);
+          } catch {
+            throw fxError('invalid_request', 'a path segment has a malformed percent-escape');
+          }
+        });
         if (opts.maxBodyBytes !== undefined) {
           if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType))
             throw fxError('unsupported_media_type', `content-type must be application/json, not ${contentType}`);
-          incoming.body = await readBody(res, opts.maxBodyBytes);
+          incoming.body = await readBody(res, opts.maxBodyBytes, state);
         }
         reply = await fn(incoming);
       } catch (err) {

@@ -72,6 +72,16 @@ async function startFeeds(config: Config, settings: Settings, sink: TickSink): P
   return { adapters, close: async () => (adapters.forEach((a) => a.stop()), built.close()) };
 }
 
+/** host:port/db of a Redis URL, for logs: never its password. */
+function redisEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 6379}${u.pathname.length > 1 ? u.pathname : ''}`;
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
+}
+
 export async function start(settings: Settings): Promise<Running> {
   const logger = settings.logger ?? createLogger(settings.logLevel);
   const binding = nativeBinding();
@@ -110,7 +120,7 @@ export async function start(settings: Settings): Promise<Running> {
   subscribe(feedChannels.state.name as string, onFeedState);
   subscribe(feedChannels.error.name as string, onFeedError);
   if (store instanceof RedisQuoteStore && !(await store.connected()))
-    logger.error({ redisUrl: settings.redisUrl }, 'Redis is not reachable yet; serving unready until it is');
+    logger.error({ redis: redisEndpoint(settings.redisUrl!) }, 'Redis is not reachable yet; serving unready until it is');
 
   const engine = new Engine({ config: initial, store, pricing });
   // Pricer -> gateways: snapshots over Redis pub/sub (FX_ROLE=all keeps them in process).
@@ -128,10 +138,10 @@ export async function start(settings: Settings): Promise<Running> {
       keys = new ApiKeys(next.config.apiKeys, { production: settings.production, limits: next.config.limits });
       limits.reset();
       metrics.setConfigVersion(next.version);
-      const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('synthetic.') || c.path.startsWith('feeds.'));
+      const restart = changes.filter((c) => c.path.startsWith('server.') || c.path.startsWith('store.') || c.path.startsWith('pricing.workers') || c.path.startsWith('pricing.staleSweepMs') || c.path.startsWith('synthetic.') || c.path.startsWith('feeds.'));
       // A corridor change reads as (corridor, field, old, new): "USD-INR", "tiers.0.spreadBps", "60", "55".
       const logged = changes.map((c) => {
-        if (c.path.startsWith('apiKeys')) return { ...c, path: 'apiKeys' };
+        if (c.path.startsWith('apiKeys')) return { path: 'apiKeys', changed: 'values not logged' };
         const corridor = /^corridors\.([A-Z]{3}-[A-Z]{3})(?:\.(.+))?$/.exec(c.path);
         return corridor ? { corridor: corridor[1], field: corridor[2] ?? '(whole corridor)', old: c.old, new: c.new } : c;
       });

@@ -171,7 +171,8 @@ export class Stream {
         default: throw fxError('unknown_op', `unknown op ${JSON.stringify(msg.op)}; use subscribe, unsubscribe or lock`);
       }
     } catch (err) {
-      ws.send(errorFrame(isFxError(err) ? err : fxError('invalid_request', String(err)), msg.reqId));
+      if (!isFxError(err)) this.deps.logger.error({ err, op: msg.op }, 'stream frame failed');
+      ws.send(errorFrame(isFxError(err) ? err : fxError('internal_error', 'an unexpected error occurred; it was logged'), msg.reqId));
     }
   }
 

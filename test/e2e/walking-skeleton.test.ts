@@ -28,6 +28,34 @@ describe.each<StoreKind>(['memory', 'redis'])('a tick reaches a client and a quo
     expect(q.spreadBps).toBe(q.spread.totalBps);
   });
 
+  it('answers hostile paths and prototype names with coded 4xx, and keeps serving', async () => {
+    const malformed = await http(server.base, 'GET', '/v1/quotes/%E0%A4%A', { key: CLIENT });
+    expect(malformed).toMatchObject({ status: 400, json: { code: 'invalid_request' } });
+    for (const corridor of ['constructor', '__proto__', 'toString']) {
+      const lock = await http(server.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor, sendAmount: '100.00' } });
+      expect({ corridor, status: lock.status, code: lock.json.code }).toEqual({ corridor, status: 404, code: 'corridor_not_found' });
+    }
+    expect((await http(server.base, 'GET', '/v1/corridors/toString/quote?sendAmount=1', { key: CLIENT })).json.code).toBe('corridor_not_found');
+    const ws = await StreamClient.open(server.ws, { authorization: `Bearer ${CLIENT}` });
+    ws.send({ op: 'subscribe', corridors: ['constructor'] });
+    expect((await ws.next((f) => f.type === 'error')).code).toBe('corridor_not_found');
+    ws.close();
+    expect((await http(server.base, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('lets go of a request whose body is cut off mid-way', async () => {
+    const { connect } = await import('node:net');
+    const port = Number(new URL(server.base).port);
+    for (let i = 0; i < 3; i++) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /v1/quotes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CLIENT}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"corridor":`);
+      await new Promise((r) => setTimeout(r, 20));
+      socket.destroy();
+    }
+    await eventually(() => (server.gateway.inFlight.count === 0 ? true : undefined), 2_000);
+  });
+
   it('lists corridors, prices an indicative quote and reports health', async () => {
     const list = await http(server.base, 'GET', '/v1/corridors', { key: CLIENT });
     expect(list.status).toBe(200);
