@@ -119,11 +119,23 @@ export class RedisQuoteStore implements QuoteStore {
   }
 
   async redeem(input: RedeemInput): Promise<RedeemOutcome> {
-    const [code, body] = await this.#call('redeem', () =>
+    const attempt = () => this.#call('redeem', () =>
       this.#redis.fxRedeem(
         keys.quote(input.id), keys.events(input.id),
         input.id, input.idempotencyKey, input.corridor ?? '', input.sendAmount ?? '', input.receiveAmount ?? '', this.opts.eventsMaxLen, this.#channel,
       ));
+    let reply: Reply;
+    try {
+      reply = await attempt();
+    } catch (err) {
+      if (!isFxError(err) || !err.detail.includes('timed out')) throw err; // refused or not sent: nothing changed
+      // Sent but unanswered: Redis may still apply it. The script is idempotent by key, so asking once more
+      // (bounded by the same timeout) answers with the stored outcome if it was applied, or redeems now.
+      reply = await attempt().catch(() => {
+        throw fxError('store_unavailable', 'the quote store did not answer in time; the redeem outcome is unknown: retry with the same Idempotency-Key');
+      });
+    }
+    const [code, body] = reply;
     if (code === StoreCode.OK || code === StoreCode.REPLAY) return { body: body!, replayed: code === StoreCode.REPLAY };
     throw storeError(code as StoreCode, input.id);
   }

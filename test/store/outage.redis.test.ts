@@ -2,8 +2,9 @@
 // the command timeout, the stream keeps flowing, readiness follows the store, no acknowledged quote is lost,
 // and service comes back by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { OwnRedis, requireRedis } from '../helpers/redis.js';
-import { CLIENT, DESK, eventually, http, startServer, type TestServer } from '../helpers/server.js';
+import { CLIENT, DESK, eventually, http, startServer, TRANSFER, type TestServer } from '../helpers/server.js';
 import { StreamClient } from '../helpers/ws-client.js';
 
 const TIMEOUT_MS = 300;
@@ -87,5 +88,36 @@ describe('a Redis outage', () => {
       const res = await http(server.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
       return res.status === 201 ? true : undefined;
     }, 10_000);
+  });
+  it('turns a redeem that timed out into its real outcome, or says the outcome is unknown', async () => {
+    const admin = new Redis(redis.url);
+    const lockOne = async () => (await http(server.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } })).json.id;
+    const redeem = (id: string, key: string) =>
+      http(server.base, 'POST', `/v1/quotes/${id}/redeem`, { key: TRANSFER, body: { sendAmount: '100.00' }, headers: { 'idempotency-key': key } });
+    try {
+      // Writes paused a little past one timeout: the first try times out, the second gets the applied outcome.
+      const a = await lockOne();
+      await admin.call('CLIENT', 'PAUSE', String(TIMEOUT_MS + 150), 'WRITE');
+      const first = await redeem(a, 'k-a');
+      expect(first.status).toBe(200);
+      expect(first.json).toMatchObject({ id: a, status: 'redeemed' });
+      expect((await redeem(a, 'k-a')).text).toBe(first.text);
+
+      // Paused past both tries: 503 that says the outcome is unknown; the same key later tells it.
+      const b = await lockOne();
+      await admin.call('CLIENT', 'PAUSE', String(TIMEOUT_MS * 3), 'WRITE');
+      const unknown = await redeem(b, 'k-b');
+      expect(unknown.status).toBe(503);
+      expect(unknown.json.detail).toMatch(/outcome is unknown.*same Idempotency-Key/);
+      const later = await eventually(async () => {
+        const r = await redeem(b, 'k-b');
+        return r.status === 200 ? r : undefined;
+      }, 5_000);
+      expect(later.json).toMatchObject({ id: b, status: 'redeemed' });
+      expect((await redeem(b, 'k-other')).status).toBe(409); // redeemed exactly once
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => {});
+      admin.disconnect();
+    }
   });
 });
