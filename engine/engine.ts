@@ -225,7 +225,9 @@ export class Engine {
       if (!c || !s.tradeable) continue;
       if (this.#pool && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
       else if (!this.#pool && nowUs - s.oldestTickUs > c.maxStalenessMs * 1000)
-        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', mid: null, routes: [], tiers: [], ts: nowUs });
+        // Stamped just after the pricer's last one, not by this machine's clock, so the pricer's next
+        // snapshot wins whatever the clock skew between the two.
+        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', mid: null, routes: [], tiers: [], ts: s.ts + 1 });
     }
   }
 

@@ -8,6 +8,8 @@ export type SnapshotListener = (s: CorridorSnapshot) => void;
 export class QuoteHub {
   readonly #latest = new Map<string, CorridorSnapshot>();
   readonly #listeners = new Set<SnapshotListener>();
+  /** Told of every priced snapshot, changed or not: a pricer forwards these so gateways see legs stay fresh. */
+  readonly #pricedListeners = new Set<SnapshotListener>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -19,6 +21,7 @@ export class QuoteHub {
     const { volatility: _, ...priced } = p;
     const snapshot: CorridorSnapshot = { ...priced, send, receive, seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs() };
     this.#latest.set(p.corridor, snapshot);
+    for (const fn of this.#pricedListeners) fn(snapshot);
     if (same) return undefined;
     for (const fn of this.#listeners) fn(snapshot);
     return snapshot;
@@ -26,10 +29,12 @@ export class QuoteHub {
 
   /**
    * A snapshot made elsewhere (a pricer, through Redis) keeps its ts but is numbered here, so seq increases
-   * per corridor for this process's clients even across a pricer restart. An older one than held is dropped.
+   * per corridor for this process's clients even across a pricer restart. An older one than held is dropped;
+   * the same one re-priced (same ts: nothing a client sees changed) only refreshes how fresh its legs are.
    */
   accept(s: CorridorSnapshot): CorridorSnapshot | undefined {
     const prev = this.#latest.get(s.corridor);
+    if (prev && s.ts === prev.ts && s.oldestTickUs > prev.oldestTickUs) this.#latest.set(s.corridor, { ...s, seq: prev.seq });
     if (prev && s.ts <= prev.ts) return undefined;
     const local = { ...s, seq: (prev?.seq ?? 0) + 1 };
     this.#latest.set(s.corridor, local);
@@ -47,6 +52,12 @@ export class QuoteHub {
 
   forget(corridor: string): void {
     this.#latest.delete(corridor);
+  }
+
+  /** Every priced snapshot, published or not (see #pricedListeners). */
+  onPriced(fn: SnapshotListener): () => void {
+    this.#pricedListeners.add(fn);
+    return () => this.#pricedListeners.delete(fn);
   }
 
   subscribe(fn: SnapshotListener): () => void {

@@ -125,7 +125,7 @@ export async function start(settings: Settings): Promise<Running> {
   const engine = new Engine({ config: initial, store, pricing });
   // Pricer -> gateways: snapshots over Redis pub/sub (FX_ROLE=all keeps them in process).
   const bus = settings.role === 'all' ? undefined : new SnapshotBus(settings.redisUrl!, settings.redisKeyPrefix);
-  if (settings.role === 'pricer') engine.hub.subscribe((s) => bus!.publish(s));
+  if (settings.role === 'pricer') engine.hub.onPriced((s) => bus!.publish(s)); // unchanged ones too: freshness
   if (settings.role === 'gateway') bus!.subscribe((s) => engine.hub.accept(s));
   let keys = new ApiKeys(config.apiKeys, { production: settings.production, limits: config.limits });
   const metrics = new Metrics(engine);

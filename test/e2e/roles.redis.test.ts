@@ -68,4 +68,24 @@ describe('a pricer and a gateway in separate processes', () => {
     await eventually(async () => ((await http(gateway.base, 'GET', '/readyz')).status === 503 ? true : undefined), 3_000);
     stream.close();
   });
+
+  it('keeps a quiet market tradeable on the gateway: re-priced snapshots carry freshness even when the price does not move', async () => {
+    const config = writeConfig((c) => {
+      c.synthetic.ticksPerSecond = 10;
+      for (const p of Object.values<any>(c.synthetic.partners)) p.noiseBps = '0'; // the same quotes, tick after tick
+      for (const corridor of Object.values<any>(c.corridors)) corridor.maxStalenessMs = 1_000;
+    });
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: `${prefix}quiet:`, FX_CONFIG: config };
+    const quietPricer = await spawnEngine({ ...env, FX_ROLE: 'pricer' });
+    const quietGateway = await spawnEngine({ ...env, FX_ROLE: 'gateway' });
+    try {
+      await new Promise((r) => setTimeout(r, 2_500)); // well past maxStalenessMs with no visible price change
+      const lock = await http(quietGateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
+      expect(lock.status).toBe(201);
+      expect((await http(quietGateway.base, 'GET', '/readyz')).status).toBe(200);
+    } finally {
+      for (const p of [quietPricer, quietGateway]) p.child.kill('SIGTERM');
+      await Promise.all([quietPricer.exited, quietGateway.exited]);
+    }
+  }, 30_000);
 });
