@@ -342,9 +342,17 @@ export class Engine {
   }
 
   async #lock(req: { corridor: unknown; side: AmountSide; amount: unknown }, opts: { principal: string; idempotencyKey?: string }): Promise<LockOutcome> {
+    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.principal}:${opts.idempotencyKey}`;
+    // A retry answers with the quote it locked before, even if the price has moved or gone stale since.
+    // (The lock script still decides a race between two first tries atomically.)
+    const seen = scopedKey === undefined ? undefined : await this.store.lockedWith(scopedKey);
+    if (seen) {
+      const sameRequest = isDecimal(req.amount) && seen.fingerprint === `${String(req.corridor)}|${req.side}|${canonical(req.amount)}`;
+      if (!sameRequest) throw fxError('idempotency_key_reused', 'this Idempotency-Key was used to lock a different request');
+      return { body: seen.body, replayed: true };
+    }
     const f = this.#firm(req.corridor, req.side, req.amount);
     const c = this.#loaded.config.corridors[f.corridor]!;
-    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.principal}:${opts.idempotencyKey}`;
     const now = this.#clock.nowMs();
     const expiresAtMs = now + c.quoteTtlMs;
     const terms: QuoteTerms = {

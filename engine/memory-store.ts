@@ -55,6 +55,11 @@ export class MemoryQuoteStore implements QuoteStore {
     return { body, replayed: false };
   }
 
+  async lockedWith(key: string): Promise<{ fingerprint: string; body: string } | undefined> {
+    const seen = this.#live(this.#idempotency, key);
+    return seen && { fingerprint: seen.fingerprint, body: seen.body };
+  }
+
   async get(id: string): Promise<string> {
     const q = this.#live(this.#quotes, id);
     if (!q) throw storeError(StoreCode.NOT_FOUND, id);

@@ -39,6 +39,8 @@ export interface QuoteStore {
   /** A fresh quote id; with an idempotency key, one in the key's shard (so both live in one Cluster slot). */
   newId(idempotencyKey?: string): string;
   lock(input: LockInput): Promise<LockOutcome>;
+  /** What an earlier lock with this (scoped) Idempotency-Key answered, if any: its request fingerprint and body. */
+  lockedWith(key: string): Promise<{ fingerprint: string; body: string } | undefined>;
   /** The quote with its status now (by the store's clock). */
   get(id: string): Promise<string>;
   redeem(input: RedeemInput): Promise<RedeemOutcome>;

@@ -112,6 +112,12 @@ export class RedisQuoteStore implements QuoteStore {
     throw storeError(code as StoreCode, terms.id);
   }
 
+  async lockedWith(key: string): Promise<{ fingerprint: string; body: string } | undefined> {
+    // Any id in the key's shard names the entry's slot (see keys.lockIdempotency).
+    const [fingerprint, body] = await this.#call('lock-replay', () => this.#redis.hmget(keys.lockIdempotency(newQuoteId(key), key), 'fp', 'body'));
+    return fingerprint && body ? { fingerprint, body } : undefined;
+  }
+
   async get(id: string): Promise<string> {
     const [code, terms, status, redeemedAt] = await this.#call('get', () => this.#redis.fxGet(keys.quote(id)));
     if (code !== StoreCode.OK) throw storeError(code as StoreCode, id);

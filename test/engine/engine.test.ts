@@ -116,3 +116,28 @@ describe('a pricing worker crash', () => {
     }
   });
 });
+
+describe('a lock retried with the same Idempotency-Key', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
+    doc.corridors['USD-INR'].maxStalenessMs = 300;
+    engine = engineWith({ config: validateConfig(doc) });
+    tickAll(engine);
+    await allTradeable(engine);
+  });
+  afterAll(() => engine.close());
+
+  it('answers with the quote it locked before, even once the price has gone stale', async () => {
+    const opts = { principal: 'test', idempotencyKey: 'order-1' };
+    const first = await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
+    expect(first.replayed).toBe(false);
+    await new Promise((r) => setTimeout(r, 600)); // no ticks: USD-INR is stale now
+    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
+    expect(await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
+    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    // Keys are scoped to the caller: another principal's same key is its own.
+    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
+      .rejects.toMatchObject({ code: 'corridor_unavailable' });
+  });
+});

@@ -86,6 +86,8 @@ export function quoteStoreContract(name: string, setup: () => StoreHarness) {
       const second = terms(store, { rate: '90' }, scoped);
       const b = await store.lock({ terms: second, expiresAtMs: (await now()) + 30_000, idempotency: { key: scoped, fingerprint: 'USD-INR|send|1000' } });
       expect(b).toEqual({ body: a.body, replayed: true });
+      expect(await store.lockedWith(scoped)).toEqual({ fingerprint: 'USD-INR|send|1000', body: a.body });
+      expect(await store.lockedWith('client:never-used')).toBeUndefined();
       await expect(store.get(second.id)).rejects.toMatchObject({ code: 'quote_not_found' });
       await expect(store.lock({ terms: terms(store, {}, scoped), expiresAtMs: (await now()) + 30_000, idempotency: { key: scoped, fingerprint: 'USD-INR|send|2000' } }))
         .rejects.toMatchObject({ code: 'idempotency_key_reused' });
