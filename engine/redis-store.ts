@@ -75,8 +75,9 @@ export class RedisQuoteStore implements QuoteStore {
   async connected(timeoutMs = 3_000): Promise<boolean> {
     if (this.#up) return true;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#redis.once('ready', () => (clearTimeout(timer), resolve(true)));
+      const onReady = () => (clearTimeout(timer), resolve(true));
+      const timer = setTimeout(() => (this.#redis.off('ready', onReady), resolve(false)), timeoutMs);
+      this.#redis.once('ready', onReady);
     });
   }
 

@@ -122,6 +122,7 @@ export class Gateway {
   /** Stops accepting, lets in-flight locks and redeems finish (bounded), then closes every socket. */
   async close(graceMs = 5_000): Promise<void> {
     this.#accepting = false;
+    this.stream?.drain();
     if (this.#listenSocket) uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = undefined;
     const deadline = Date.now() + graceMs;

@@ -49,6 +49,7 @@ export class Stream {
   readonly #paced = new Map<string, { at: number; pending?: CorridorSnapshot; timer?: NodeJS.Timeout }>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: (() => void)[] = [];
+  #draining = false;
 
   constructor(private readonly app: TemplatedApp, private readonly deps: StreamDeps) {
     const { server } = deps.config();
@@ -68,6 +69,7 @@ export class Stream {
         const extensions = req.getHeader('sec-websocket-extensions');
         let principal: Principal;
         try {
+          if (this.#draining) throw fxError('shutting_down', 'the server is shutting down; connect to another instance');
           principal = deps.keys().authorize(key, 'stream');
           if ((this.#connections.get(principal.name) ?? 0) >= principal.limits.connections) {
             deps.metrics.rateLimited.inc({ limit: 'connections' });
@@ -239,6 +241,7 @@ export class Stream {
     if (typeof reqId !== 'string' || reqId.length === 0 || reqId.length > 128) throw fxError('invalid_request', 'lock needs a reqId string of 1-128 characters');
     this.#fields(msg, ['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount']);
     const client = ws.getUserData();
+    if (this.#draining) throw fxError('shutting_down', 'the server is shutting down; lock on another instance');
     if (!client.principal.scopes.has('lock')) throw fxError('forbidden', 'this API key needs the lock scope');
     this.deps.limits.take(client.principal, 'lock');
     const { side, amount } = amountOf(msg);
@@ -300,6 +303,11 @@ export class Stream {
 
   get clients(): number {
     return this.#sockets.size;
+  }
+
+  /** Shutdown has begun: no new sockets or locks; in-flight ones finish. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Closes every socket with 1001 (going away). */

@@ -130,6 +130,9 @@ describe('a lock retried with the same Idempotency-Key', () => {
 
   it('answers with the quote it locked before, even once the price has gone stale', async () => {
     const opts = { principal: 'test', idempotencyKey: 'order-1' };
+    // A fresh tick now (start-up under load can take longer than the 300 ms bound), priced before the lock.
+    engine.ingest({ partner: 'lp-a', pair: 'USD/INR', bid: '84.40', ask: '84.50', ts: Date.now(), seq: 1_000_000 });
+    await eventually(() => (engine.corridors().find((c) => c.id === 'USD-INR')?.tradeable && engine.hub.get('USD-INR')!.tickTs / 1000 > Date.now() - 200 ? true : undefined));
     const first = await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
     expect(first.replayed).toBe(false);
     await new Promise((r) => setTimeout(r, 600)); // no ticks: USD-INR is stale now
