@@ -1,7 +1,7 @@
 // Every Redis key is built here. One quote's keys share a hash tag ({fx:<shard>}), so a script touching the
 // quote, its idempotency entry and its shard's event stream runs in one Cluster slot.
 import { createHash } from 'node:crypto';
-import { SHARDS, shardOf } from './quote-store.js';
+import { shardOf } from './quote-store.js';
 
 const tag = (shard: string) => `{fx:${shard}}`;
 
@@ -13,6 +13,4 @@ export const keys = {
   events: (id: string) => `${tag(shardOf(id))}:events`,
   /** Pub/sub channel (not a key: no slot) told of every first redeem. */
   redeemedChannel: 'fx:redeemed',
-  /** Every shard's lifecycle stream, for consumers. */
-  allEventStreams: () => Array.from({ length: SHARDS }, (_, i) => `${tag(i.toString(16))}:events`),
 };

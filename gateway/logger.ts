@@ -2,11 +2,6 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Strips credentials from a URL or query string before it is logged. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]apiKey=)[^&]*/gi, '$1[Redacted]');
-}
-
 /** JSON logs off the hot thread (async destination), credentials redacted. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(

@@ -50,6 +50,8 @@ export class Stream {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: (() => void)[] = [];
   #draining = false;
+  /** quote id -> the socket that locked it and waits to hear of it (so a redeem finds it without a scan) */
+  readonly #lockedBy = new Map<string, WebSocket<Client>>();
 
   constructor(private readonly app: TemplatedApp, private readonly deps: StreamDeps) {
     const { server } = deps.config();
@@ -94,7 +96,10 @@ export class Stream {
         this.#sockets.delete(ws);
         this.#connections.set(client.principal.name, (this.#connections.get(client.principal.name) ?? 1) - 1);
         this.#countSubscriptions(client.principal, -client.topics.size);
-        for (const { timer } of client.locks?.values() ?? []) clearTimeout(timer);
+        for (const [id, { timer }] of client.locks ?? []) {
+          clearTimeout(timer);
+          this.#lockedBy.delete(id);
+        }
         deps.metrics.wsClients.dec();
       },
     });
@@ -273,29 +278,34 @@ export class Stream {
     const timer = setTimeout(() => {
       void this.deps.engine.getQuote(id).then(
         (current) => {
+          this.#lockedBy.delete(id);
           if (!this.#sockets.has(ws) || !client.locks?.delete(id)) return;
           const q = JSON.parse(current) as { status: string; redeemedAt?: string };
           if (q.status === 'expired') ws.send(JSON.stringify({ type: 'quote_expired', reqId, id, expiresAt }));
           else if (q.status === 'redeemed') ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt: q.redeemedAt }));
         },
-        () => client.locks?.delete(id), // store unreachable: nothing sure to say
+        () => {
+          this.#lockedBy.delete(id);
+          client.locks?.delete(id); // store unreachable: nothing sure to say
+        },
       );
     }, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50);
     timer.unref();
     (client.locks ??= new Map()).set(id, { reqId, timer });
+    this.#lockedBy.set(id, ws);
   }
 
   #redeemed(id: string, body: string): void {
-    // Few sockets hold locks at once; a linear scan beats keeping a second index in step.
-    for (const ws of this.#sockets) {
-      const client = ws.getUserData();
-      const lock = client.locks?.get(id);
-      if (!lock) continue;
-      clearTimeout(lock.timer);
-      client.locks!.delete(id);
-      const { redeemedAt } = JSON.parse(body) as { redeemedAt: string };
-      ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
-    }
+    // Every gateway hears every redeem: most are for quotes no socket here locked.
+    const ws = this.#lockedBy.get(id);
+    if (!ws) return;
+    this.#lockedBy.delete(id);
+    const lock = ws.getUserData().locks?.get(id);
+    if (!lock) return;
+    clearTimeout(lock.timer);
+    ws.getUserData().locks!.delete(id);
+    const { redeemedAt } = JSON.parse(body) as { redeemedAt: string };
+    ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
   }
 
   /** Sockets closed as slow consumers since start. */

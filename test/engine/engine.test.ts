@@ -8,7 +8,7 @@ import { defaultConfigPath, validateConfig } from '../../config/index.js';
 import { minorUnits, receiveFor, sendFor, type Engine } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
-import { allTradeable, engineWith, tickAll } from '../helpers/engine.js';
+import { engineWith, priced } from '../helpers/engine.js';
 import { eventually } from '../helpers/server.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
@@ -19,9 +19,7 @@ const lock = (engine: Engine, corridor: string, side: 'send' | 'receive', amount
 describe('locking with the shipped config', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = engineWith();
-    tickAll(engine);
-    await allTradeable(engine);
+    engine = await priced(engineWith());
   });
   afterAll(() => engine.close());
 
@@ -64,8 +62,7 @@ describe('locking with the shipped config', () => {
     doc.corridors['USD-INR'].partnerMaxAmounts = { 'lp-a': '20000', 'lp-b': '20000', 'lp-c': '20000' };
     const limited = engineWith({ config: validateConfig(doc) });
     try {
-      tickAll(limited);
-      await allTradeable(limited);
+      await priced(limited);
       await expect(lock(limited, 'USD-INR', 'send', '30000')).rejects.toMatchObject({ code: 'amount_out_of_range' });
       await expect(lock(limited, 'USD-INR', 'send', '20000')).resolves.toMatchObject({ sendAmount: '20000.00' });
     } finally {
@@ -95,8 +92,7 @@ describe('a pricing worker crash', () => {
     const engine = engineWith({ pricingWorker: new URL('../helpers/crash-once-worker.ts', import.meta.url) });
     const metrics = new Metrics(engine);
     try {
-      tickAll(engine);
-      await allTradeable(engine);
+      await priced(engine);
       const before = engine.hub.get('USD-PHP')!;
       writeFileSync(marker, '');
       // One new tick, the best USD/PHP bid (mids are near 58.20); the batch carrying it dies with its worker.
@@ -120,9 +116,7 @@ describe('a pricing worker crash', () => {
 describe('a lock retried with the same Idempotency-Key', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = engineWith();
-    tickAll(engine);
-    await allTradeable(engine);
+    engine = await priced(engineWith());
   });
   afterAll(() => engine.close());
 

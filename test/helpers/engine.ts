@@ -10,7 +10,7 @@ export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } 
 }
 
 /** `rounds` rounds of ticks from every synthetic partner of the engine's config, on a manual clock. */
-export function tickAll(engine: Engine, rounds = 1): void {
+function tickAll(engine: Engine, rounds = 1): void {
   const s = engine.config.config.synthetic!;
   for (const [partner, p] of Object.entries(s.partners)) {
     const clock = new ManualClock();
@@ -22,7 +22,7 @@ export function tickAll(engine: Engine, rounds = 1): void {
 }
 
 /** Waits until every corridor has a tradeable snapshot priced under the config in force. */
-export function allTradeable(engine: Engine): Promise<true> {
+function allTradeable(engine: Engine): Promise<true> {
   return eventually(() => {
     const ok = Object.keys(engine.config.config.corridors).every((id) => {
       const s = engine.hub.get(id);
@@ -30,4 +30,11 @@ export function allTradeable(engine: Engine): Promise<true> {
     });
     return ok || undefined;
   });
+}
+
+/** One round of synthetic ticks, then waits until every corridor is priced and tradeable. */
+export async function priced(engine: Engine): Promise<Engine> {
+  tickAll(engine);
+  await allTradeable(engine);
+  return engine;
 }
