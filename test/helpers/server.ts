@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath } from '../../config/index.js';
-import { start, type Running } from '../../gateway/index.js';
+import { start, type Running } from '../../app/index.js';
 import { REDIS_URL, testPrefix } from './redis.js';
 
 export type StoreKind = 'memory' | 'redis';
