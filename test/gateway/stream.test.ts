@@ -2,7 +2,7 @@
 // lifecycle pushes, malformed frames answered with codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorridorSnapshot } from '../../engine/index.js';
-import { CLIENT, DESK, eventually, http, startServer, TRANSFER, type TestServer } from '../helpers/server.js';
+import { CLIENT, DESK, eventually, http, startServer, STREAM_ONLY, TRANSFER, type TestServer } from '../helpers/server.js';
 import { StreamClient } from '../helpers/ws-client.js';
 
 const auth = { authorization: `Bearer ${CLIENT}` };
@@ -161,12 +161,20 @@ describe('the quote stream', () => {
     await eventually(() => client.closed);
   });
 
-  it('refuses a lock over the stream for a key without the lock scope', async () => {
-    // demo-desk-key has every scope; demo-transfer-key cannot even open the stream.
+  it('refuses a lock over the stream and over REST for a key without the lock scope', async () => {
+    server.core.hub.accept(snapshot('USD-INR', '83.5000')); // a fresh price: only the scope can refuse
+    // demo-transfer-key cannot even open the stream.
     await expect(StreamClient.open(server.ws, { authorization: `Bearer ${TRANSFER}` })).rejects.toThrow(/403/);
+    const watcher = await StreamClient.open(`${server.ws}?apiKey=${STREAM_ONLY}`);
+    watcher.send({ op: 'lock', reqId: 'w1', corridor: 'USD-INR', sendAmount: '100.00' });
+    expect(await watcher.next((f) => f.reqId === 'w1')).toMatchObject({ type: 'error', code: 'forbidden' });
+    const rest = await http(server.base, 'POST', '/v1/quotes', { key: STREAM_ONLY, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
+    expect([rest.status, rest.json.code]).toEqual([403, 'forbidden']);
+    // demo-desk-key has every scope: the same lock goes through.
     const desk = await StreamClient.open(`${server.ws}?apiKey=${DESK}`);
     desk.send({ op: 'lock', reqId: 'd1', corridor: 'USD-INR', sendAmount: '100.00' });
     expect((await desk.next((f) => f.reqId === 'd1')).type).toBe('locked');
+    watcher.close();
     desk.close();
   });
 });
