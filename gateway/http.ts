@@ -97,8 +97,9 @@ export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'reque
         res.writeHeader('access-control-expose-headers', EXPOSED);
         res.writeHeader('vary', 'Origin');
       }
-      // uWS 20.30 crashes on endWithoutBody(length): a HEAD answer goes without Content-Length.
-      if (to.head) return void res.endWithoutBody(undefined, close);
+      // uWS 20.30 aborts the process on endWithoutBody with any argument: a HEAD answer goes without
+      // Content-Length, and is never one that closes (refuseFraming sends its 400 with a body).
+      if (to.head) return void res.endWithoutBody();
     }
     res.end(reply.body, close);
   });
@@ -128,7 +129,7 @@ export function refuseFraming(res: HttpResponse, to: Pick<Incoming, 'requestId' 
   let aborted = false;
   res.onAborted(() => (aborted = true));
   setImmediate(() => {
-    if (!aborted) send(res, problem(fxError('invalid_request', 'conflicting Content-Length / Transfer-Encoding headers'), to), to, true);
+    if (!aborted) send(res, problem(fxError('invalid_request', 'conflicting Content-Length / Transfer-Encoding headers'), to), { ...to, head: false }, true);
   });
 }
 
@@ -148,8 +149,15 @@ export function mediaTypeProblem(contentType: string): string | null {
 }
 
 /** Reads a bounded body and parses it strictly; resolves with the JSON value (undefined when empty). */
-function readBody(res: HttpResponse, maxBytes: number, contentType: string, state: { abortBody?: () => void }): Promise<unknown> {
+function readBody(res: HttpResponse, maxBytes: number, contentType: string, state: { abortBody?: () => void; paused?: boolean }): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    // uWS drops the connection when a request arrives before the previous one is answered (it does not
+    // pipeline async answers). Once the body is in, the socket stops reading until this answer is written,
+    // so a request the client pipelined in a later read waits in the kernel instead of costing this answer.
+    const done = () => {
+      res.pause();
+      state.paused = true;
+    };
     state.abortBody = () => reject(fxError('invalid_request', 'the client went away mid-body'));
     const chunks: Buffer[] = [];
     let size = 0;
@@ -167,14 +175,14 @@ function readBody(res: HttpResponse, maxBytes: number, contentType: string, stat
       if (failed) return;
       size += chunk.byteLength;
       // The usual case, a body in one chunk: parse it in place (uWS neuters the chunk after this callback).
-      if (isLast && chunks.length === 0 && size <= maxBytes) return parse(new Uint8Array(chunk));
+      if (isLast && chunks.length === 0 && size <= maxBytes) return (done(), parse(new Uint8Array(chunk)));
       if (size > maxBytes) {
         failed = true;
         reject(fxError('payload_too_large', `the body must be at most ${maxBytes} bytes`));
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
-      if (isLast) parse(Buffer.concat(chunks));
+      if (isLast) (done(), parse(Buffer.concat(chunks)));
     });
   });
 }
@@ -211,7 +219,7 @@ export function handler(
       head: method === 'head',
     };
     if (conflictingLength(req)) return refuseFraming(res, incoming);
-    const state: { aborted: boolean; abortBody?: () => void } = { aborted: false };
+    const state: { aborted: boolean; abortBody?: () => void; paused?: boolean } = { aborted: false };
     res.onAborted(() => {
       state.aborted = true;
       state.abortBody?.(); // a body cut off mid-way: settle the read so the request stops counting as in flight
@@ -243,7 +251,9 @@ export function handler(
       } finally {
         hooks.inFlight.count--;
       }
-      if (!state.aborted) send(res, reply, incoming);
+      if (state.aborted) return;
+      if (state.paused) res.cork(() => res.resume());
+      send(res, reply, incoming);
     })();
   };
 }

@@ -5,7 +5,7 @@ import { fxError, type FxError } from '../engine/index.js';
 import { bearer } from './auth.js';
 import type { ClientDeps, GatewayDeps } from './deps.js';
 import { errorDocsPage } from './error-docs.js';
-import { conventionsOf, CORS_ALLOWED_HEADERS, handler, json, problem, send, type Conventions, type Incoming, type Reply } from './http.js';
+import { conflictingLength, conventionsOf, CORS_ALLOWED_HEADERS, handler, refuseFraming, json, problem, send, type Conventions, type Incoming, type Reply } from './http.js';
 import { lockFor, type LockPath } from './lock.js';
 import { amountOf, idempotencyKey, parseWith } from './requests.js';
 import { Stream } from './stream.js';
@@ -143,6 +143,7 @@ export class Gateway {
 
   /** No route for this method: a CORS preflight or OPTIONS (204 with Allow), 405 with Allow, or 404. */
   #fallback(res: HttpResponse, req: HttpRequest): void {
+    if (conflictingLength(req)) return refuseFraming(res, { ...conventionsOf(req, this.#conventions), authorization: '', head: false });
     const method = req.getMethod();
     const url = req.getUrl();
     const methods = methodsAt(this.#served, url);
