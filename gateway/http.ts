@@ -87,7 +87,7 @@ export function problem(err: FxError, to?: Pick<Incoming, 'docsBase' | 'authoriz
 export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'>, close = false): void {
   res.cork(() => {
     res.writeStatus(statusLine(reply.status));
-    if (!reply.headers?.['content-type']) res.writeHeader('content-type', 'application/json');
+    if (!reply.headers?.['content-type'] && reply.status !== 204) res.writeHeader('content-type', 'application/json');
     if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
     if (to) {
       if (to.headers) for (const k in to.headers) res.writeHeader(k, to.headers[k]!);
