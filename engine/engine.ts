@@ -8,7 +8,7 @@ import type { CorridorConfig, LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
-import { canonical, compare, isDecimal, parseAmount, receiveFor, sendFor, formatMoney } from './money.js';
+import { canonical, compare, isDecimal, parseAmount, receiveFor, sendFor, formatMoney, minorUnits } from './money.js';
 import type { PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
 import { pricingConfig } from './pricing-config.js';
 import { PricingPool } from './pricing-pool.js';
@@ -16,7 +16,7 @@ import { QuoteHub } from './quote-hub.js';
 import { isQuoteId, type LockOutcome, type QuoteStore, type RedeemOutcome } from './quote-store.js';
 import { RateBook, type TickOutcome } from './rate-book.js';
 import { corridorsByPair, pairsFor } from './routes.js';
-import type { AmountSide, RouteLeg, CorridorSnapshot, IndicativeQuote, PartnerTick, QuoteTerms, TierPrice } from './types.js';
+import type { AmountSide, RouteLeg, CorridorSnapshot, IndicativeQuote, PartnerTick, QuoteTerms, TierPrice, UnavailableReason } from './types.js';
 
 export interface EngineOptions {
   config: LoadedConfig;
@@ -28,15 +28,44 @@ export interface EngineOptions {
   pricingWorker?: URL;
 }
 
-export interface CorridorView {
+/** A corridor's rules: what a client needs to know before it quotes (amounts in the send currency). */
+export interface CorridorRules {
+  minAmount: string;
+  maxAmount: string;
+  /** Fixed fee, in the send currency, taken off the send amount before conversion. */
+  fee: string;
+  sendDecimals: number;
+  receiveDecimals: number;
+  quoteTtlMs: number;
+}
+
+export interface CorridorTierView {
+  tier: number;
+  /** Send amount up to which this tier applies (none on the last tier). */
+  upTo?: string;
+  /** Set while a partner limit caps this tier below its top: larger amounts are refused. */
+  maxAmount?: string;
+  /** The spread and customer rate in force now; null while the corridor (or this tier) has no price. */
+  spreadBps: string | null;
+  rate: string | null;
+}
+
+export interface CorridorView extends CorridorRules {
   id: string;
   send: string;
   receive: string;
   tradeable: boolean;
+  /** Tier 0's rate. */
   rate: string | null;
   mid: string | null;
   updatedAt: string | null;
+  tiers: CorridorTierView[];
+  /** Why it is not tradeable (absent when it is): a stable code, and a sentence for people. */
+  reason?: CorridorReason;
+  reasonDetail?: string;
 }
+
+export type CorridorReason = UnavailableReason | 'no_price';
 
 export interface RedeemRequest {
   id: string;
@@ -83,6 +112,8 @@ export class Engine {
   readonly #pairsByCorridor = new Map<string, string[]>();
   /** corridor -> its fixed fee in send-currency minor units ("0.00"), formatted once per config */
   readonly #fees = new Map<string, string>();
+  /** corridor -> its rules and tier bounds as the API shows them, formatted once per config */
+  readonly #rules = new Map<string, CorridorRules & { tiers: { upTo?: string }[] }>();
   /** corridor -> arrival (µs) of the first tick that dirtied it since its last batch */
   readonly #dirty = new Map<string, number>();
   /** corridor -> volatility state the last accepted batch left */
@@ -125,7 +156,16 @@ export class Engine {
     const c = next.config;
     this.#pricing = pricingConfig(next);
     this.#fees.clear();
-    for (const [id, cc] of Object.entries(c.corridors)) this.#fees.set(id, formatMoney(cc.fixedFee, split(id)[0]));
+    this.#rules.clear();
+    for (const [id, cc] of Object.entries(c.corridors)) {
+      const [send, receive] = split(id);
+      this.#fees.set(id, formatMoney(cc.fixedFee, send));
+      this.#rules.set(id, {
+        minAmount: formatMoney(cc.minAmount, send), maxAmount: formatMoney(cc.maxAmount, send), fee: this.#fees.get(id)!,
+        sendDecimals: minorUnits(send) ?? 2, receiveDecimals: minorUnits(receive) ?? 2, quoteTtlMs: cc.quoteTtlMs,
+        tiers: cc.tiers.map((t) => (t.upTo === undefined ? {} : { upTo: formatMoney(t.upTo, send) })),
+      });
+    }
     const corridors = this.#pricing.corridors;
     this.#book?.setLimits(c.pricing);
     this.#pairIndex = corridorsByPair(corridors, c.pricing.pivots);
@@ -227,22 +267,52 @@ export class Engine {
       else if (!this.#pool && nowUs - s.oldestTickUs > c.maxStalenessMs * 1000)
         // Stamped just after the pricer's last one, not by this machine's clock, so the pricer's next
         // snapshot wins whatever the clock skew between the two.
-        this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', mid: null, routes: [], tiers: [], ts: s.ts + 1 });
+        this.hub.accept({ ...s, tradeable: false, reason: 'stale', mid: null, routes: [], tiers: [], ts: s.ts + 1 });
     }
   }
 
   corridors(): CorridorView[] {
-    return Object.keys(this.#loaded.config.corridors).map((id) => {
-      const [send, receive] = split(id);
-      const s = this.#fresh(id);
-      return {
-        id, send, receive,
-        tradeable: s !== undefined,
-        rate: s?.tiers[0]?.rate ?? null,
-        mid: s?.mid ?? null,
-        updatedAt: s ? new Date(s.ts / 1000).toISOString() : null,
-      };
+    return Object.keys(this.#loaded.config.corridors).map((id) => this.#view(id));
+  }
+
+  /** One corridor as the API shows it; corridor_not_found for an id not in the config in force. */
+  corridor(id: string): CorridorView {
+    if (!this.#corridor(id)) throw fxError('corridor_not_found', `no corridor ${id}`);
+    return this.#view(id);
+  }
+
+  #view(id: string): CorridorView {
+    const [send, receive] = split(id);
+    const { tiers: bounds, ...rules } = this.#rules.get(id)!;
+    const s = this.#fresh(id);
+    const tiers = bounds.map((b, tier): CorridorTierView => {
+      const t = s?.tiers[tier];
+      const priced = t?.rate != null;
+      return { tier, ...b, ...(priced && t.maxAmount !== undefined ? { maxAmount: t.maxAmount } : {}), spreadBps: priced ? t.spreadBps : null, rate: priced ? t.rate : null };
     });
+    const view: CorridorView = {
+      id, send, receive,
+      tradeable: s !== undefined,
+      rate: s?.tiers[0]?.rate ?? null,
+      mid: s?.mid ?? null,
+      updatedAt: s ? new Date(s.ts / 1000).toISOString() : null,
+      ...rules,
+      tiers,
+    };
+    if (!s) Object.assign(view, this.#whyNot(id));
+    return view;
+  }
+
+  #whyNot(id: string): { reason: CorridorReason; reasonDetail: string } {
+    const s = this.hub.get(id);
+    const reason: CorridorReason = !s ? 'no_price' : s.tradeable ? 'stale' : (s.reason ?? 'no_route');
+    const detail: Record<CorridorReason, string> = {
+      no_price: 'no price has been made for this corridor yet',
+      no_route: 'no partner route has a fresh, eligible price',
+      stale: `no price fresher than ${this.#corridor(id)!.maxStalenessMs} ms (maxStalenessMs) has arrived`,
+      not_configured: 'the pricer does not hold this corridor in its config yet',
+    };
+    return { reason, reasonDetail: detail[reason] };
   }
 
   /** The corridor's snapshot if it is tradeable and no leg behind it is older than the staleness bound. */

@@ -1,5 +1,5 @@
 export { Engine } from './engine.js';
-export type { EngineOptions, CorridorView, RedeemRequest } from './engine.js';
+export type { EngineOptions, CorridorView, CorridorRules, CorridorTierView, CorridorReason, RedeemRequest } from './engine.js';
 export { QuoteHub } from './quote-hub.js';
 export { SnapshotBus } from './snapshot-bus.js';
 export type { SnapshotListener } from './quote-hub.js';
@@ -22,4 +22,4 @@ export type { PricingBatch, PricingConfig, PricedCorridor, VolatilityState } fro
 export { marketClosed } from './market-hours.js';
 export { encodeTicks } from './tick-wire.js';
 export { customerRate, receiveFor, sendFor, parseAmount, minorUnits, compare } from './money.js';
-export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, Route, SpreadParts, TierPrice } from './types.js';
+export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, Route, SpreadParts, TierPrice, UnavailableReason } from './types.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, validateConfig } from '../../config/index.js';
-import { minorUnits, receiveFor, sendFor, type Engine } from '../../engine/index.js';
+import { Engine, MemoryQuoteStore, minorUnits, receiveFor, sendFor, systemClock } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
 import { engineWith, priced } from '../helpers/engine.js';
@@ -76,11 +76,35 @@ describe('an unavailable corridor', () => {
     const engine = engineWith();
     try {
       const s = await eventually(() => engine.hub.get('USD-INR'));
-      expect(s).toMatchObject({ tradeable: false, reason: 'no eligible route' });
+      expect(s).toMatchObject({ tradeable: false, reason: 'no_route' });
       await expect(lock(engine, 'USD-INR', 'send', '100')).rejects.toMatchObject({ code: 'corridor_unavailable' });
-      expect(engine.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null });
+      expect(engine.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null, reason: 'no_route' });
     } finally {
       await engine.close();
+    }
+  });
+
+  it('says no_price on a gateway that has heard nothing, and stale once its pricer falls silent', async () => {
+    const pricer = await priced(engineWith());
+    const config = pricer.config;
+    const gateway = new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000), pricing: false });
+    try {
+      expect(gateway.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'no_price', rate: null });
+      const bound = config.config.corridors['USD-INR']!.maxStalenessMs * 1000;
+      // A snapshot as a pricer would publish it, with legs just inside the staleness bound.
+      gateway.hub.accept({ ...pricer.hub.get('USD-INR')!, oldestTickUs: systemClock.nowUs() - bound + 300_000, ts: systemClock.nowUs() });
+      const live = gateway.corridor('USD-INR');
+      expect(live).toMatchObject({ tradeable: true, rate: live.tiers[0]!.rate });
+      expect(live.reason).toBeUndefined();
+      const stale = await eventually(() => (gateway.corridor('USD-INR').tradeable ? undefined : gateway.corridor('USD-INR')), 3_000);
+      expect(stale).toMatchObject({ reason: 'stale', rate: null, reasonDetail: expect.stringMatching(/5000 ms/) });
+      // The sweep then marks the held snapshot itself, and the view still says stale.
+      await eventually(() => (gateway.hub.get('USD-INR')!.tradeable ? undefined : true), 3_000);
+      expect(gateway.hub.get('USD-INR')).toMatchObject({ reason: 'stale' });
+      expect(gateway.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'stale' });
+    } finally {
+      await gateway.close();
+      await pricer.close();
     }
   });
 });
