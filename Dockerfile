@@ -5,11 +5,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY app app
 COPY engine engine
 COPY feeds feeds
 COPY gateway gateway
 COPY config config
 COPY bench bench
+COPY sdk sdk
 RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim
@@ -21,8 +23,10 @@ COPY --from=build /app/dist dist
 COPY config config
 COPY engine/scripts engine/scripts
 COPY feeds/samples feeds/samples
+# The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> npx fx corridors
+COPY bin bin
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/gateway/main.js"]
+CMD ["node", "dist/app/main.js"]

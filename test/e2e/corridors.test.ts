@@ -69,7 +69,7 @@ describe('why a corridor is not tradeable', () => {
     expect(before).toMatchObject({ tradeable: false, rate: null, reasonDetail: expect.any(String), minAmount: '10.00' });
     expect(before.tiers.every((t: any) => t.rate === null && t.spreadBps === null)).toBe(true);
 
-    server.engine.ingest({ partner: 'lp-a', pair: 'USD/INR', bid: '84.40', ask: '84.46', ts: Date.now(), seq: 1 });
+    server.core.ingest!({ partner: 'lp-a', pair: 'USD/INR', bid: '84.40', ask: '84.46', ts: Date.now(), seq: 1 });
     const live = await eventually(async () => {
       const c = (await http(server.base, 'GET', '/v1/corridors/USD-INR', { key: CLIENT })).json;
       return c.tradeable ? c : undefined;

@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, validateConfig } from '../../config/index.js';
-import { Engine, MemoryQuoteStore, minorUnits, receiveFor, sendFor, systemClock } from '../../engine/index.js';
+import { MemoryQuoteStore, minorUnits, QuoteDesk, QuoteHub, receiveFor, sendFor, StaleMarker, systemClock } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
-import { engineWith, priced } from '../helpers/engine.js';
+import { engineWith, priced, type TestEngine } from '../helpers/engine.js';
 import { eventually } from '../helpers/server.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 
-const lock = (engine: Engine, corridor: string, side: 'send' | 'receive', amount: string) =>
-  engine.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
+const lock = (engine: TestEngine, corridor: string, side: 'send' | 'receive', amount: string) =>
+  engine.desk.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
 
 describe('locking with the shipped config', () => {
-  let engine: Engine;
+  let engine: TestEngine;
   beforeAll(async () => {
     engine = await priced(engineWith());
   });
@@ -78,7 +78,7 @@ describe('an unavailable corridor', () => {
       const s = await eventually(() => engine.hub.get('USD-INR'));
       expect(s).toMatchObject({ tradeable: false, reason: 'no_route' });
       await expect(lock(engine, 'USD-INR', 'send', '100')).rejects.toMatchObject({ code: 'corridor_unavailable' });
-      expect(engine.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null, reason: 'no_route' });
+      expect(engine.desk.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null, reason: 'no_route' });
     } finally {
       await engine.close();
     }
@@ -87,26 +87,30 @@ describe('an unavailable corridor', () => {
   it('says no_price on a gateway that has heard nothing, and stale once its pricer falls silent', async () => {
     const pricer = await priced(engineWith());
     const config = pricer.config;
-    const gateway = new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000), pricing: false });
+    // The gateway role's parts, fed by hand instead of by the snapshot bus.
+    const hub = new QuoteHub(systemClock);
+    const desk = new QuoteDesk({ config, hub, store: new MemoryQuoteStore(systemClock, 60_000) });
+    const marker = new StaleMarker(hub, config);
     try {
-      expect(gateway.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'no_price', rate: null });
+      expect(desk.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'no_price', rate: null });
       const bound = config.config.corridors['USD-INR']!.maxStalenessMs * 1000;
       // A snapshot as a pricer would publish it, with legs just inside the staleness bound.
-      gateway.hub.accept({ ...pricer.hub.get('USD-INR')!, oldestTickUs: systemClock.nowUs() - bound + 300_000, ts: systemClock.nowUs() });
-      const live = gateway.corridor('USD-INR');
+      hub.accept({ ...pricer.hub.get('USD-INR')!, oldestTickUs: systemClock.nowUs() - bound + 300_000, ts: systemClock.nowUs() });
+      const live = desk.corridor('USD-INR');
       expect(live).toMatchObject({ tradeable: true, rate: live.tiers[0]!.rate });
       expect(live.reason).toBeUndefined();
-      const stale = await eventually(() => (gateway.corridor('USD-INR').tradeable ? undefined : gateway.corridor('USD-INR')), 3_000);
+      const stale = await eventually(() => (desk.corridor('USD-INR').tradeable ? undefined : desk.corridor('USD-INR')), 3_000);
       expect(stale).toMatchObject({ reason: 'stale', rate: null, reasonDetail: expect.stringMatching(/5000 ms/) });
-      // The sweep then marks the held snapshot itself, and the view still says stale.
-      await eventually(() => (gateway.hub.get('USD-INR')!.tradeable ? undefined : true), 3_000);
-      expect(gateway.hub.get('USD-INR')).toMatchObject({ reason: 'stale' });
-      expect(gateway.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'stale' });
+      // The marker then marks the held snapshot itself, and the view still says stale.
+      await eventually(() => (hub.get('USD-INR')!.tradeable ? undefined : true), 3_000);
+      expect(hub.get('USD-INR')).toMatchObject({ reason: 'stale' });
+      expect(desk.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'stale' });
     } finally {
-      await gateway.close();
+      marker.close();
       await pricer.close();
     }
   });
+
 });
 
 describe('a pricing worker crash', () => {
@@ -114,7 +118,7 @@ describe('a pricing worker crash', () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'fx-crash-')), 'crash');
     process.env.FX_TEST_CRASH_MARKER = marker;
     const engine = engineWith({ pricingWorker: new URL('../helpers/crash-once-worker.ts', import.meta.url) });
-    const metrics = new Metrics(engine);
+    const metrics = new Metrics(() => [], true);
     try {
       await priced(engine);
       const before = engine.hub.get('USD-PHP')!;
@@ -138,7 +142,7 @@ describe('a pricing worker crash', () => {
 });
 
 describe('a lock retried with the same Idempotency-Key', () => {
-  let engine: Engine;
+  let engine: TestEngine;
   beforeAll(async () => {
     engine = await priced(engineWith());
   });
@@ -146,18 +150,18 @@ describe('a lock retried with the same Idempotency-Key', () => {
 
   it('answers with the quote it locked before, even once the corridor has no price', async () => {
     const opts = { principal: 'test', idempotencyKey: 'order-1' };
-    const first = await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
+    const first = await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
     expect(first.replayed).toBe(false);
     // The desk disables every partner: USD-INR has no route now.
     const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
     for (const p of Object.values<any>(doc.partners)) p.enabled = false;
     engine.applyConfig(validateConfig(doc));
-    await eventually(() => (engine.corridors().find((c) => c.id === 'USD-INR')?.tradeable ? undefined : true));
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
-    expect(await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await eventually(() => (engine.desk.corridors().find((c) => c.id === 'USD-INR')?.tradeable ? undefined : true));
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
+    expect(await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
     // Keys are scoped to the caller: another principal's same key is its own.
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
       .rejects.toMatchObject({ code: 'corridor_unavailable' });
   });
 });

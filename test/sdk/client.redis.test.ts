@@ -160,14 +160,14 @@ describe('FxClient retries on 503 and 429, and codes what is not the API', () =>
     await new Promise((r) => junk?.close(r));
   });
 
-  const tick = (seq: number) => server.engine.ingest({ partner: 'lp-a', pair: 'USD/INR', bid: '84.40', ask: '84.46', ts: Date.now(), seq });
+  const tick = (seq: number) => server.core.ingest!({ partner: 'lp-a', pair: 'USD/INR', bid: '84.40', ask: '84.46', ts: Date.now(), seq });
 
   it('retries 503 corridor_unavailable until the price is there, and honours Retry-After on 429', async () => {
     // The first answer is 503 (no price yet); before the SDK sees it, a partner price arrives.
     const rec = recordingFetch(async (res, n) => {
       if (n !== 1 || res.status !== 503) return;
       tick(1);
-      await eventually(() => server.engine.corridors().find((c) => c.id === 'USD-INR')?.tradeable || undefined);
+      await eventually(() => server.core.desk!.corridors().find((c) => c.id === 'USD-INR')?.tradeable || undefined);
     });
     const fx = new FxClient({ baseUrl: server.base, apiKey: CLIENT, fetch: rec.fetch, retryBackoff: { baseMs: 50, maxMs: 100 } });
     const q = await fx.lock({ corridor: 'USD-INR', sendAmount: '100' });
