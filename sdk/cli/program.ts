@@ -177,8 +177,9 @@ async function subscribe(client: FxClient, url: string, corridors: string[], o: 
     });
     stream.on('state', (state: StreamState, info) => {
       note = state === 'reconnecting' ? `attempt ${info.attempt} in ${info.delayMs} ms: ${info.reason}` : '';
-      if (json) io.stderr.write(`fx: stream ${state}${note ? ` (${note})` : ''}\n`);
-      else if (state !== 'closed') redraw();
+      // In JSON mode stdout stays quotes only; stderr tells of outages (a reconnect and the open that ends it).
+      if (json && (state === 'reconnecting' || (state === 'open' && everOpen))) io.stderr.write(`fx: stream ${state}${note ? ` (${note})` : ''}\n`);
+      else if (!json && state !== 'closed') redraw();
       everOpen ||= state === 'open';
       if (state === 'closed') resolve(exit);
       // Once it has been open the stream rides out any outage; a server never reached is a wrong URL, say so.
