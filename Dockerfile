@@ -23,7 +23,7 @@ COPY --from=build /app/dist dist
 COPY config config
 COPY engine/scripts engine/scripts
 COPY feeds/samples feeds/samples
-# The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> npx fx corridors
+# The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> node bin/fx.js corridors
 COPY bin bin
 USER node
 EXPOSE 8080

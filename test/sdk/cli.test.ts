@@ -24,7 +24,7 @@ describe('the fx CLI', () => {
 
   beforeAll(async () => {
     // Built as `npm run build` builds it, into a folder of its own inside the repo (so node_modules resolve),
-    // with the bin shim beside it as in the package.
+    // with the launcher beside it and no source: as in the Docker image, it runs the compiled CLI.
     build = mkdtempSync(join(ROOT, 'node_modules', '.fx-cli-test-'));
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')]);
     mkdirSync(join(build, 'bin'));
@@ -130,7 +130,7 @@ describe('the fx CLI', () => {
 });
 
 describe('npx fx', () => {
-  it('runs the package\'s own bin from the repo after npm ci, built or not', async () => {
+  it('runs the package\'s own bin from the repo after npm ci (the source, through tsx)', async () => {
     const { stdout } = await run('npx', ['--no-install', 'fx', '--help'], { cwd: ROOT });
     expect(stdout).toMatch(/^Usage: fx \[options\] \[command\]/);
   }, 60_000);
