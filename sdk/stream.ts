@@ -203,7 +203,9 @@ export class FxStream extends Emitter<StreamEvents> {
     clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(() => {
       // close() would wait for a close handshake a dead peer never sends: let go of the socket at once.
-      (socket as WebSocketLike & { terminate?: () => void }).terminate?.() ?? socket.close(4000, reason);
+      const { terminate } = socket as WebSocketLike & { terminate?: () => void }; // ws has it; browsers do not
+      if (typeof terminate === 'function') terminate.call(socket);
+      else socket.close(4000, reason);
       this.#dropped(socket, `${reason} for ${ms} ms`);
     }, ms);
   }

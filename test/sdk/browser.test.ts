@@ -92,8 +92,8 @@ describe('the SDK in a browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${(origin.address() as { port: number }).port}/`);
-    await page.waitForFunction(() => (window as any).done, undefined, { timeout: 15_000 });
-    const done = await page.evaluate(() => (window as any).done);
+    await page.waitForFunction(() => (globalThis as any).done, undefined, { timeout: 15_000 });
+    const done = await page.evaluate(() => (globalThis as any).done);
     expect(errors).toEqual([]);
     expect(done.failed).toBeUndefined();
     expect(done.corridor).toMatchObject({ id: 'USD-INR', minAmount: '10.00', quoteTtlMs: 30000 });
