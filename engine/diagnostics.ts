@@ -16,6 +16,18 @@ export const channels = {
   store: channel('fx:store'),
   /** { up, error? } when the store's reachability changes. */
   storeState: channel('fx:store-state'),
-  /** { op: 'lock' | 'redeem', outcome } for every lock and redeem answered. */
+  /** { op: 'lock' | 'redeem', outcome, durationUs } for every lock and redeem answered (REST and stream). */
   quote: channel('fx:quote'),
 } as const;
+
+/** What each channel carries, for typed subscribers. */
+export interface ChannelMessages {
+  tick: { partner: string; pair: string; outcome: string };
+  heldOut: { partner: string; pair: string; seq: number };
+  snapshot: { corridor: string; tradeable: boolean; latencyUs: number };
+  batch: { size: number; durationUs: number; workUs: number };
+  workerError: { error: unknown };
+  store: { op: string; outcome: 'ok' | 'error' | 'timeout'; durationUs: number };
+  storeState: { store: string; up: boolean; error?: string };
+  quote: { op: 'lock' | 'redeem'; outcome: string; durationUs: number };
+}

@@ -11,3 +11,11 @@ export const feedChannels = {
   /** { partner, pair, stale, ageMs } when a pair's last tick passes (or comes back inside) the feed's staleAfterMs. */
   stale: channel('fx:feed-stale'),
 } as const;
+
+/** What each channel carries, for typed subscribers. */
+export interface FeedChannelMessages {
+  state: { partner: string; state: string; previous: string };
+  error: { partner: string; code: string; root: string; detail: string };
+  gap: { partner: string; pair: string; expected: number; got: number };
+  stale: { partner: string; pair: string; stale: boolean; ageMs: number };
+}

@@ -3,6 +3,7 @@ export type { TickSink, FeedState, FeedOptions, FeedStatus, RawTick, Link, Conne
 export { systemFeedClock } from './clock.js';
 export type { FeedClock } from './clock.js';
 export { feedChannels } from './diagnostics.js';
+export type { FeedChannelMessages } from './diagnostics.js';
 export { FEED_ERRORS, FeedError, feedError, isFeedError } from './errors.js';
 export type { FeedErrorCode, FeedErrorRoot } from './errors.js';
 export { backoffDelayMs } from './backoff.js';

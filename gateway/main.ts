@@ -2,7 +2,9 @@
 // The only module that reads process.env.
 import { pathToFileURL } from 'node:url';
 import { ConfigWatcher, defaultConfigPath, loadConfig, type Config, type LoadedConfig } from '../config/index.js';
-import { channels, Engine, MemoryQuoteStore, RedisQuoteStore, SnapshotBus, systemClock, type QuoteStore } from '../engine/index.js';
+import {
+  channels, Engine, MemoryQuoteStore, parseClusterNodes, RedisQuoteStore, SnapshotBus, systemClock, type QuoteStore, type RedisTarget,
+} from '../engine/index.js';
 import {
   buildFeeds, defaultFeedOptions, feedChannels, recordedPartners, ReplayFeed, secretEnvName, SyntheticFeed, systemFeedClock,
   type FeedAdapter, type TickSink,
@@ -12,6 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { RateLimits } from './rate-limit.js';
 import { Gateway } from './server.js';
+import { startupError, StartupError } from './startup-errors.js';
 import { assertNative, nativeBinding } from './uws.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
@@ -20,12 +23,17 @@ export interface Settings {
   /** Overrides server.port from the config when set. */
   port?: number;
   host?: string;
-  redisUrl?: string;
+  /** The Redis (one node or a cluster) for quotes and snapshots; unset: the in-memory store. */
+  redis?: RedisTarget;
   /** Prefix for every Redis key (tests isolate runs with it). */
   redisKeyPrefix?: string;
   role: 'all' | 'pricer' | 'gateway';
   logLevel: string;
   production: boolean;
+  /** FX_ALLOW_DEMO_DATA=1: let production run on synthetic partners or the in-memory store (a demo). */
+  allowDemoData?: boolean;
+  /** The build's commit (FX_COMMIT), for fx_build_info. */
+  commit?: string;
   /** Start the partner feeds of the config, synthetic ones included (default true). */
   feeds?: boolean;
   /** Replay this recording (every partner in it, looping) instead of the configured feeds. */
@@ -59,7 +67,7 @@ async function startFeeds(config: Config, settings: Settings, sink: TickSink): P
     const path = settings.replayPath;
     const options = { ...defaultFeedOptions, path, speed: 1, loop: true, follow: false, followPollMs: 250, timestamps: 'replay' as const };
     const adapters = (await recordedPartners(path)).map((p) => new ReplayFeed(p, options, sink, systemFeedClock, options));
-    if (!adapters.length) throw new Error(`no recorded ticks in ${path}`);
+    if (!adapters.length) throw startupError('no_recorded_ticks', `no recorded ticks in ${path}`);
     return { adapters, close: async () => adapters.forEach((a) => a.stop()) };
   }
   const secrets: Record<string, string> = {};
@@ -72,29 +80,43 @@ async function startFeeds(config: Config, settings: Settings, sink: TickSink): P
   return { adapters, close: async () => (adapters.forEach((a) => a.stop()), built.close()) };
 }
 
-/** host:port/db of a Redis URL, for logs: never its password. */
-function redisEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || 6379}${u.pathname.length > 1 ? u.pathname : ''}`;
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
+/** Production runs on real prices and a durable store, unless told it is a demo. */
+function refuseDemoInProduction(config: Config, settings: Settings): void {
+  if (!settings.production || settings.allowDemoData) return;
+  const pricing = settings.role !== 'gateway' && settings.feeds !== false;
+  const synthetic = Object.keys(config.synthetic?.partners ?? {});
+  if (pricing && settings.replayPath)
+    throw startupError('demo_data_in_production', `NODE_ENV=production refuses to price from a replayed recording (${settings.replayPath}): unset FX_REPLAY and --replay, or set FX_ALLOW_DEMO_DATA=1 for a demo`);
+  if (pricing && synthetic.length)
+    throw startupError('demo_data_in_production', `NODE_ENV=production refuses synthetic partners (${synthetic.join(', ')}): point FX_CONFIG at a config whose feeds are real partners and that has no synthetic section, or set FX_ALLOW_DEMO_DATA=1 for a demo`);
+  if (!settings.redis)
+    throw startupError('memory_store_in_production', 'NODE_ENV=production refuses the in-memory quote store (locked quotes would die with the process): set REDIS_URL or REDIS_CLUSTER_NODES, or FX_ALLOW_DEMO_DATA=1 for a demo');
 }
 
 export async function start(settings: Settings): Promise<Running> {
   const logger = settings.logger ?? createLogger(settings.logLevel);
   const binding = nativeBinding();
-  assertNative();
-  if (settings.role !== 'all' && !settings.redisUrl)
-    throw new Error(`FX_ROLE=${settings.role} needs REDIS_URL: pricers and gateways meet in Redis (snapshots and quotes)`);
+  try {
+    assertNative();
+  } catch (err) {
+    throw startupError('native_uws_missing', (err as Error).message);
+  }
+  if (settings.role !== 'all' && !settings.redis)
+    throw startupError('role_needs_redis', `FX_ROLE=${settings.role} needs REDIS_URL or REDIS_CLUSTER_NODES: pricers and gateways meet in Redis (snapshots and quotes)`);
   const pricing = settings.role !== 'gateway';
 
-  const initial = loadConfig(settings.configPath);
+  let initial: LoadedConfig;
+  try {
+    initial = loadConfig(settings.configPath);
+  } catch (err) {
+    throw startupError('config_invalid', (err as Error).message);
+  }
   const { config } = initial;
-  const store: QuoteStore = settings.redisUrl
+  refuseDemoInProduction(config, settings);
+  const store: QuoteStore = settings.redis
     ? new RedisQuoteStore({
-        url: settings.redisUrl, retentionMs: config.store.retentionMs, commandTimeoutMs: config.store.commandTimeoutMs,
+        target: settings.redis, retentionMs: config.store.retentionMs, commandTimeoutMs: config.store.commandTimeoutMs,
+        healthCheckIntervalMs: config.store.healthCheckIntervalMs, healthCheckTimeoutMs: config.store.healthCheckTimeoutMs,
         eventsMaxLen: config.store.eventsMaxLen, keyPrefix: settings.redisKeyPrefix,
       })
     : new MemoryQuoteStore(systemClock, config.store.retentionMs);
@@ -120,15 +142,15 @@ export async function start(settings: Settings): Promise<Running> {
   subscribe(feedChannels.state.name as string, onFeedState);
   subscribe(feedChannels.error.name as string, onFeedError);
   if (store instanceof RedisQuoteStore && !(await store.connected()))
-    logger.error({ redis: redisEndpoint(settings.redisUrl!) }, 'Redis is not reachable yet; serving unready until it is');
+    logger.error({ redis: store.endpoint }, 'Redis is not reachable yet; serving unready until it is');
 
   const engine = new Engine({ config: initial, store, pricing });
   // Pricer -> gateways: snapshots over Redis pub/sub (FX_ROLE=all keeps them in process).
-  const bus = settings.role === 'all' ? undefined : new SnapshotBus(settings.redisUrl!, settings.redisKeyPrefix);
+  const bus = settings.role === 'all' ? undefined : new SnapshotBus(settings.redis!, settings.redisKeyPrefix);
   if (settings.role === 'pricer') engine.hub.onPriced((s) => bus!.publish(s)); // unchanged ones too: freshness
   if (settings.role === 'gateway') bus!.subscribe((s) => engine.hub.accept(s));
   let keys = new ApiKeys(config.apiKeys, { production: settings.production, limits: config.limits });
-  const metrics = new Metrics(engine);
+  const metrics = new Metrics(engine, { commit: settings.commit });
   const limits = new RateLimits((op) => metrics.rateLimited.inc({ limit: op }));
   metrics.setConfigVersion(initial.version);
 
@@ -155,7 +177,16 @@ export async function start(settings: Settings): Promise<Running> {
   }).start();
 
   const gateway = new Gateway({ engine, keys: () => keys, limits, config: () => watcher.current.config, metrics, logger }, settings.role !== 'pricer');
-  const port = await gateway.listen(settings.port ?? config.server.port, settings.host);
+  let port: number;
+  try {
+    port = await gateway.listen(settings.port ?? config.server.port, settings.host);
+  } catch (err) {
+    await engine.close();
+    await store.close();
+    watcher.stop();
+    metrics.close();
+    throw startupError('listen_failed', (err as Error).message);
+  }
 
   let feeds: Awaited<ReturnType<typeof startFeeds>>;
   try {
@@ -198,21 +229,37 @@ export async function start(settings: Settings): Promise<Running> {
 
 function settingsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): Settings {
   const role = env.FX_ROLE ?? 'all';
-  if (role !== 'all' && role !== 'pricer' && role !== 'gateway') throw new Error(`FX_ROLE must be all, pricer or gateway, not ${role}`);
+  if (role !== 'all' && role !== 'pricer' && role !== 'gateway') throw startupError('invalid_setting', `FX_ROLE must be all, pricer or gateway, not ${role}`);
   const port = env.PORT === undefined ? undefined : Number(env.PORT);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw startupError('invalid_setting', `PORT must be a port number, not ${env.PORT}`);
   return {
     configPath: env.FX_CONFIG ?? defaultConfigPath(),
     port,
     host: env.HOST,
-    redisUrl: env.REDIS_URL || undefined,
+    redis: redisFromEnv(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
+    allowDemoData: env.FX_ALLOW_DEMO_DATA === '1',
+    commit: env.FX_COMMIT || undefined,
     replayPath: replayArg(argv) ?? (env.FX_REPLAY || undefined),
     feedSecrets: feedSecrets(env),
   };
+}
+
+/** REDIS_CLUSTER_NODES (a cluster) or REDIS_URL (one node), with REDIS_USERNAME/REDIS_PASSWORD/REDIS_TLS=1 (a secret need not sit in a URL). */
+function redisFromEnv(env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL) throw startupError('invalid_setting', 'set REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster), not both');
+  const auth = { username: env.REDIS_USERNAME || undefined, password: env.REDIS_PASSWORD || undefined, tls: env.REDIS_TLS === '1' };
+  if (env.REDIS_CLUSTER_NODES) {
+    try {
+      return { clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES), ...auth };
+    } catch (err) {
+      throw startupError('invalid_setting', (err as Error).message);
+    }
+  }
+  return env.REDIS_URL ? { url: env.REDIS_URL, ...auth } : undefined;
 }
 
 /** `--replay path` or `--replay=path` (npm start -- --replay feeds/samples/...). */
@@ -220,7 +267,7 @@ function replayArg(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--replay' || a.startsWith('--replay='));
   if (i < 0) return undefined;
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--replay='.length) : argv[i + 1];
-  if (!value) throw new Error('--replay needs a path to a recording (.ndjson or .csv)');
+  if (!value) throw startupError('invalid_setting', '--replay needs a path to a recording (.ndjson or .csv)');
   return value;
 }
 
@@ -235,7 +282,8 @@ async function main(): Promise<void> {
   try {
     running = await start({ ...settingsFromEnv(process.env, process.argv.slice(2)), logger });
   } catch (err) {
-    logger.fatal({ error: (err as Error).message }, 'fx engine failed to start');
+    const code = err instanceof StartupError ? err.code : 'unexpected';
+    logger.fatal({ code, error: (err as Error).message, docs: `docs/startup-errors.md#${code}` }, `fx engine failed to start: ${(err as Error).message}`);
     logger.flush();
     setTimeout(() => process.exit(1), 100);
     return;

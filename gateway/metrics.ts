@@ -1,10 +1,23 @@
-// Prometheus metrics (names prefixed fx_). The engine publishes on diagnostics channels; this subscribes.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+// Prometheus metrics: the engine's are prefixed fx_; Node's defaults keep their standard names (process_*,
+// nodejs_*) so stock dashboards and alerts work. The engine publishes on diagnostics channels; this subscribes.
+import { readFileSync } from 'node:fs';
+import { subscribe, unsubscribe, type Channel } from 'node:diagnostics_channel';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { channels, type Engine } from '../engine/index.js';
-import { feedChannels } from '../feeds/index.js';
+import { projectRoot } from '../config/index.js';
+import { channels, type ChannelMessages, type Engine } from '../engine/index.js';
+import { feedChannels, type FeedChannelMessages } from '../feeds/index.js';
 
 const us = (v: number) => v / 1e6;
+
+// prom-client's defaults include three gauges named *_total, which Prometheus reserves for counters
+// (promtool check metrics refuses them); their by-type siblings (nodejs_active_handles{type} ...) carry the same.
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const packageVersion = (): string => (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Records one HTTP answer: its status and how long it took from the request's arrival (seconds). */
+export type HttpObserver = (status: number, seconds: number) => void;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -17,10 +30,18 @@ export class Metrics {
   readonly batch = new Histogram({ name: 'fx_pricing_batch_seconds', help: 'Pricing batch round trip through the worker pool', buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3], registers: [this.registry] });
   readonly workerErrors = new Counter({ name: 'fx_pricing_worker_errors_total', help: 'Pricing batches lost to a worker error (corridors re-priced)', registers: [this.registry] });
   readonly quotes = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems answered, by outcome (ok or error code)', labelNames: ['op', 'outcome'], registers: [this.registry] });
-  readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
+  readonly quoteLatency = new Histogram({
+    name: 'fx_quote_op_seconds', help: 'Lock and redeem, end to end inside the engine (REST and stream): from the request handed over to the store\'s answer',
+    labelNames: ['op'], buckets: [250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
+  });
+  readonly http = new Histogram({
+    name: 'fx_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status: time from arrival to the answer',
+    labelNames: ['route', 'method', 'status'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
+  });
+  readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency, by op and outcome (ok, error, timeout)', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
   readonly storeUp = new Gauge({ name: 'fx_store_up', help: '1 when the quote store is reachable', registers: [this.registry] });
   readonly wsClients = new Gauge({ name: 'fx_ws_clients', help: 'Open WebSocket clients', registers: [this.registry] });
-    readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
+  readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
   readonly wsSubscriptions = new Gauge({ name: 'fx_ws_subscriptions', help: 'Corridor subscriptions held by open sockets', registers: [this.registry] });
   readonly wsPublish = new Histogram({ name: 'fx_ws_publish_seconds', help: 'Fan-out of one snapshot to its topics (serialise once, publish per topic)', buckets: [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'fx_rate_limited_total', help: 'Requests refused by a per-key limit', labelNames: ['limit'], registers: [this.registry] });
@@ -34,10 +55,13 @@ export class Metrics {
   readonly feedStale = new Gauge({ name: 'fx_feed_stale', help: '1 while a partner\'s pair has had no accepted tick for the feed\'s staleAfterMs', labelNames: ['partner', 'pair'], registers: [this.registry] });
   /** partner -> pair -> when its last tick was accepted (ms), for fx_feed_age_seconds */
   readonly #lastAccepted = new Map<string, Map<string, number>>();
-  readonly #subscriptions: [string, (m: unknown) => void][] = [];
+  readonly #subscriptions: [Channel, (m: unknown) => void][] = [];
 
-  constructor(engine: Engine) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'fx_process_' });
+  constructor(engine: Engine, build: { commit?: string } = {}) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+    new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
+      .set({ version: packageVersion(), commit: build.commit ?? 'unknown', node: process.version }, 1);
     new Gauge({
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
@@ -53,36 +77,53 @@ export class Metrics {
       },
     });
     this.storeUp.set(engine.store.up ? 1 : 0);
-    this.#on(channels.tick.name as string, (m) => {
+    this.#on<ChannelMessages['tick']>(channels.tick, (m) => {
       this.ticks.inc({ partner: m.partner, outcome: m.outcome });
       if (m.outcome !== 'accepted') return;
       let pairs = lastAccepted.get(m.partner);
       if (!pairs) lastAccepted.set(m.partner, (pairs = new Map()));
       pairs.set(m.pair, Date.now());
     });
-    this.#on(feedChannels.state.name as string, (m) => {
+    this.#on<FeedChannelMessages['state']>(feedChannels.state, (m) => {
       if (m.previous !== 'idle') this.feedState.set({ partner: m.partner, state: m.previous }, 0);
       this.feedState.set({ partner: m.partner, state: m.state }, 1);
     });
-    this.#on(feedChannels.error.name as string, (m) => {
+    this.#on<FeedChannelMessages['error']>(feedChannels.error, (m) => {
       this.feedErrors.inc({ partner: m.partner, code: m.code, root: m.root });
       // Bad data the adapter refused never reaches the book: count it with the book's outcomes, by its code.
       if (m.root === 'rejected') this.ticks.inc({ partner: m.partner, outcome: m.code.replace(/^feed_/, '') });
     });
-    this.#on(feedChannels.gap.name as string, (m) => this.feedGaps.inc({ partner: m.partner }));
-    this.#on(feedChannels.stale.name as string, (m) => this.feedStale.set({ partner: m.partner, pair: m.pair }, m.stale ? 1 : 0));
-    this.#on(channels.heldOut.name as string, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
-    this.#on(channels.snapshot.name as string, (m) => this.tickToPublish.observe(us(m.latencyUs)));
-    this.#on(channels.batch.name as string, (m) => this.batch.observe(us(m.durationUs)));
-    this.#on(channels.workerError.name as string, () => this.workerErrors.inc());
-    this.#on(channels.quote.name as string, (m) => this.quotes.inc({ op: m.op, outcome: m.outcome }));
-    this.#on(channels.store.name as string, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
-    this.#on(channels.storeState.name as string, (m) => this.storeUp.set(m.up ? 1 : 0));
+    this.#on<FeedChannelMessages['gap']>(feedChannels.gap, (m) => this.feedGaps.inc({ partner: m.partner }));
+    this.#on<FeedChannelMessages['stale']>(feedChannels.stale, (m) => this.feedStale.set({ partner: m.partner, pair: m.pair }, m.stale ? 1 : 0));
+    this.#on<ChannelMessages['heldOut']>(channels.heldOut, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
+    this.#on<ChannelMessages['snapshot']>(channels.snapshot, (m) => this.tickToPublish.observe(us(m.latencyUs)));
+    this.#on<ChannelMessages['batch']>(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
+    this.#on<ChannelMessages['workerError']>(channels.workerError, () => this.workerErrors.inc());
+    this.#on<ChannelMessages['quote']>(channels.quote, (m) => {
+      this.quotes.inc({ op: m.op, outcome: m.outcome });
+      this.quoteLatency.observe({ op: m.op }, us(m.durationUs));
+    });
+    this.#on<ChannelMessages['store']>(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
+    this.#on<ChannelMessages['storeState']>(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
   }
 
-  #on(name: string, fn: (m: any) => void): void {
-    this.#subscriptions.push([name, fn]);
-    subscribe(name, fn);
+  #on<T>(channel: Channel, fn: (m: T) => void): void {
+    const listener = fn as (m: unknown) => void;
+    this.#subscriptions.push([channel, listener]);
+    subscribe(channel.name, listener);
+  }
+
+  /**
+   * An observer for one route pattern and method, bound once where the route is registered: the hot path
+   * pays a small map lookup by status and one histogram observe, never a label hash.
+   */
+  httpObserver(route: string, method: string): HttpObserver {
+    const byStatus = new Map<number, { observe(v: number): void }>();
+    return (status, seconds) => {
+      let child = byStatus.get(status);
+      if (!child) byStatus.set(status, (child = this.http.labels(route, method, String(status))));
+      child.observe(seconds);
+    };
   }
 
   setConfigVersion(version: string): void {
@@ -91,6 +132,6 @@ export class Metrics {
   }
 
   close(): void {
-    for (const [name, fn] of this.#subscriptions) unsubscribe(name, fn);
+    for (const [channel, fn] of this.#subscriptions) unsubscribe(channel.name, fn);
   }
 }
