@@ -201,7 +201,7 @@ export async function start(settings: Settings): Promise<Running> {
   for (const f of feeds.adapters) f.start();
 
   logger.info({
-    url: `http://localhost:${port}`, store: store.kind, role: settings.role, config: initial.path, configVersion: initial.version,
+    url: `http://localhost:${port}`, store: store.kind, redis: store instanceof RedisQuoteStore ? store.endpoint : undefined, role: settings.role, config: initial.path, configVersion: initial.version,
     uws: binding, partners: feeds.adapters.map((f) => f.partner), replay: settings.replayPath,
     demoKeys: keys.demoKeys().map((k) => `${k.key} (${k.scopes.join(', ')})`),
   }, `fx engine listening on http://localhost:${port} with the ${store.kind} quote store`);
