@@ -190,10 +190,6 @@ export class RedisQuoteStore implements QuoteStore {
     return () => this.#redeemed.delete(listener);
   }
 
-  async ping(): Promise<void> {
-    await this.#call('ping', () => this.#redis.ping());
-  }
-
   /** The underlying client, for tests and tools that read the event streams. */
   get client(): RedisClient {
     return this.#redis;
