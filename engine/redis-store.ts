@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
-import { canonical } from './money.js';
+import { canonical } from './decimal.js';
 import { createRedis, describeTarget, isCluster, StoreTimeout, withTimeout, type RedisClient, type RedisTarget } from './redis-client.js';
 import { keys, SHARD_TAGS } from './redis-keys.js';
 import { newQuoteId, quoteBody, StoreCode, storeError, type RedeemedListener, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';

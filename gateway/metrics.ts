@@ -1,12 +1,11 @@
 // Prometheus metrics: the engine's are prefixed fx_; Node's defaults keep their standard names (process_*,
 // nodejs_*) so stock dashboards and alerts work. The engine publishes on diagnostics channels; this subscribes.
+// The feeds' metrics below are fed by the composition root (app/), which knows the feeds; the gateway does not.
 import { readFileSync } from 'node:fs';
-import { subscribe, unsubscribe, type Channel } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { projectRoot } from '../config/index.js';
-import { channels, type ChannelMessages, type Engine } from '../engine/index.js';
-import { feedChannels, type FeedChannelMessages } from '../feeds/index.js';
+import { channels, listen, type Channel } from '../engine/index.js';
 
 const us = (v: number) => v / 1e6;
 
@@ -55,9 +54,10 @@ export class Metrics {
   readonly feedStale = new Gauge({ name: 'fx_feed_stale', help: '1 while a partner\'s pair has had no accepted tick for the feed\'s staleAfterMs', labelNames: ['partner', 'pair'], registers: [this.registry] });
   /** partner -> pair -> when its last tick was accepted (ms), for fx_feed_age_seconds */
   readonly #lastAccepted = new Map<string, Map<string, number>>();
-  readonly #subscriptions: [Channel, (m: unknown) => void][] = [];
+  readonly #subscriptions: (() => void)[] = [];
 
-  constructor(engine: Engine, build: { commit?: string } = {}) {
+  /** `corridors` says which corridors are tradeable now; `storeUp` whether the quote store answers. */
+  constructor(corridors: () => { id: string; tradeable: boolean }[], storeUp: boolean, build: { commit?: string } = {}) {
     collectDefaultMetrics({ register: this.registry });
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
@@ -65,7 +65,7 @@ export class Metrics {
     new Gauge({
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
-        for (const c of engine.corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
+        for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
       },
     });
     const lastAccepted = this.#lastAccepted;
@@ -76,41 +76,29 @@ export class Metrics {
         for (const [partner, pairs] of lastAccepted) for (const [pair, at] of pairs) this.set({ partner, pair }, (now - at) / 1000);
       },
     });
-    this.storeUp.set(engine.store.up ? 1 : 0);
-    this.#on<ChannelMessages['tick']>(channels.tick, (m) => {
+    this.storeUp.set(storeUp ? 1 : 0);
+    this.on(channels.tick, (m) => {
       this.ticks.inc({ partner: m.partner, outcome: m.outcome });
       if (m.outcome !== 'accepted') return;
       let pairs = lastAccepted.get(m.partner);
       if (!pairs) lastAccepted.set(m.partner, (pairs = new Map()));
       pairs.set(m.pair, Date.now());
     });
-    this.#on<FeedChannelMessages['state']>(feedChannels.state, (m) => {
-      if (m.previous !== 'idle') this.feedState.set({ partner: m.partner, state: m.previous }, 0);
-      this.feedState.set({ partner: m.partner, state: m.state }, 1);
-    });
-    this.#on<FeedChannelMessages['error']>(feedChannels.error, (m) => {
-      this.feedErrors.inc({ partner: m.partner, code: m.code, root: m.root });
-      // Bad data the adapter refused never reaches the book: count it with the book's outcomes, by its code.
-      if (m.root === 'rejected') this.ticks.inc({ partner: m.partner, outcome: m.code.replace(/^feed_/, '') });
-    });
-    this.#on<FeedChannelMessages['gap']>(feedChannels.gap, (m) => this.feedGaps.inc({ partner: m.partner }));
-    this.#on<FeedChannelMessages['stale']>(feedChannels.stale, (m) => this.feedStale.set({ partner: m.partner, pair: m.pair }, m.stale ? 1 : 0));
-    this.#on<ChannelMessages['heldOut']>(channels.heldOut, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
-    this.#on<ChannelMessages['snapshot']>(channels.snapshot, (m) => this.tickToPublish.observe(us(m.latencyUs)));
-    this.#on<ChannelMessages['batch']>(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
-    this.#on<ChannelMessages['workerError']>(channels.workerError, () => this.workerErrors.inc());
-    this.#on<ChannelMessages['quote']>(channels.quote, (m) => {
+    this.on(channels.heldOut, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
+    this.on(channels.snapshot, (m) => this.tickToPublish.observe(us(m.latencyUs)));
+    this.on(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
+    this.on(channels.workerError, () => this.workerErrors.inc());
+    this.on(channels.quote, (m) => {
       this.quotes.inc({ op: m.op, outcome: m.outcome });
       this.quoteLatency.observe({ op: m.op }, us(m.durationUs));
     });
-    this.#on<ChannelMessages['store']>(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
-    this.#on<ChannelMessages['storeState']>(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
+    this.on(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
+    this.on(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
   }
 
-  #on<T>(channel: Channel, fn: (m: T) => void): void {
-    const listener = fn as (m: unknown) => void;
-    this.#subscriptions.push([channel, listener]);
-    subscribe(channel.name, listener);
+  /** Subscribes for as long as these metrics live (close() ends it). */
+  on<T>(ch: Channel<T>, fn: (m: T) => void): void {
+    this.#subscriptions.push(listen(ch, fn));
   }
 
   /**
@@ -132,6 +120,6 @@ export class Metrics {
   }
 
   close(): void {
-    for (const [channel, fn] of this.#subscriptions) unsubscribe(channel.name, fn);
+    for (const stop of this.#subscriptions) stop();
   }
 }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../app/main.ts', import.meta.url));
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -50,25 +50,5 @@ export function spawnEngine(env: Record<string, string>, timeoutMs = 20_000): Pr
         void waitReady(base, timeoutMs).then(() => resolve({ child, base, port, logs, exited }), reject);
       }
     });
-  });
-}
-
-/** Runs the engine to its exit (a start-up that must fail): its exit code and JSON log lines. */
-export function runEngineToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; logs: any[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const logs: any[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line));
-    } catch {
-      // not a log line
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`engine still running after ${timeoutMs} ms: ${JSON.stringify(logs.slice(-3))}`))), timeoutMs);
-    child.once('exit', (code) => (clearTimeout(timer), resolve({ code, logs })));
   });
 }
