@@ -16,6 +16,9 @@ RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# The commit the image was built from, for fx_build_info: FX_COMMIT=$(git rev-parse --short HEAD) docker compose build
+ARG FX_COMMIT=unknown
+ENV FX_COMMIT=$FX_COMMIT
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

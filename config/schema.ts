@@ -254,6 +254,10 @@ export const configSchema = z
         retentionMs: ms.default(86_400_000),
         /** Bound on every Redis command; past it the request answers 503 store_unavailable. */
         commandTimeoutMs: ms.default(500),
+        /** How often the store's health probe runs (PING; on a cluster one EXISTS per shard). */
+        healthCheckIntervalMs: ms.default(250),
+        /** A probe unanswered this long calls the store down (/readyz 503) until one answers. */
+        healthCheckTimeoutMs: ms.default(500),
         eventsMaxLen: z.number().int().positive().default(1_000_000),
       })
       .prefault({})),

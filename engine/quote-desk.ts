@@ -81,12 +81,13 @@ interface Firm {
 
 /** Runs a lock or redeem and publishes its outcome (ok, or the error code) for metrics. */
 async function counted<T>(op: 'lock' | 'redeem', fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
   try {
     const result = await fn();
-    channels.quote.publish({ op, outcome: 'ok' });
+    channels.quote.publish({ op, outcome: 'ok', durationUs: (performance.now() - start) * 1000 });
     return result;
   } catch (err) {
-    channels.quote.publish({ op, outcome: isFxError(err) ? err.code : 'internal_error' });
+    channels.quote.publish({ op, outcome: isFxError(err) ? err.code : 'internal_error', durationUs: (performance.now() - start) * 1000 });
     throw err;
   }
 }

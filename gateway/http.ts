@@ -86,9 +86,15 @@ export interface RouteOptions {
 export function handler(
   opts: RouteOptions,
   fn: (req: Incoming) => Promise<Reply> | Reply,
-  hooks: { onInternalError: (err: unknown, url: string) => void; inFlight: { count: number } },
+  hooks: {
+    onInternalError: (err: unknown, url: string) => void;
+    inFlight: { count: number };
+    /** Told of every answer sent: its status and the seconds since the request arrived. */
+    observe?: (status: number, seconds: number) => void;
+  },
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
+    const arrived = performance.now();
     const state: { aborted: boolean; abortBody?: () => void } = { aborted: false };
     res.onAborted(() => {
       state.aborted = true;
@@ -131,7 +137,9 @@ export function handler(
       } finally {
         hooks.inFlight.count--;
       }
-      if (!state.aborted) send(res, reply);
+      if (state.aborted) return;
+      send(res, reply);
+      hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
     })();
   };
 }

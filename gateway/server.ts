@@ -33,12 +33,15 @@ export class Gateway {
   }
 
   #route(method: 'get' | 'post', pattern: string, opts: RouteOptions, fn: (req: Incoming) => Promise<Reply> | Reply): void {
+    // Metrics by the route's pattern, not the raw URL: bounded labels whatever clients send.
+    const observe = this.deps.metrics.httpObserver(pattern, method.toUpperCase());
     const h = handler(opts, fn, {
       inFlight: this.inFlight,
       onInternalError: (err, url) => this.deps.logger.error({ err, url: url }, 'request failed'),
+      observe,
     });
     this.app[method](pattern, (res, req) => {
-      if (!this.#accepting) return send(res, problem(fxError('shutting_down', 'the server is shutting down; retry on another instance')));
+      if (!this.#accepting) return (send(res, problem(fxError('shutting_down', 'the server is shutting down; retry on another instance'))), observe(503, 0));
       h(res, req);
     });
   }
@@ -108,12 +111,19 @@ export class Gateway {
       status: 200, body: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType },
     }));
 
+    const unmatched = new Map<string, (status: number, seconds: number) => void>();
     this.app.any('/*', (res, req) => {
       const method = req.getMethod();
       const url = req.getUrl();
       const known = /^\/(healthz|readyz|metrics)$/.test(url) ||
         (clientApi && /^\/v1\/(corridors(\/[^/]+(\/quote)?)?|quotes(\/[^/]+(\/redeem)?)?|stream)$/.test(url));
-      send(res, problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${url}`)));
+      const reply = problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${url}`));
+      send(res, reply);
+      // One label for every unmatched URL; methods beyond the usual ones fold into OTHER.
+      const m = /^(get|post|put|patch|delete|head|options)$/.test(method) ? method.toUpperCase() : 'OTHER';
+      let observe = unmatched.get(m);
+      if (!observe) unmatched.set(m, (observe = metrics.httpObserver('unmatched', m)));
+      observe(reply.status, 0);
     });
   }
 
