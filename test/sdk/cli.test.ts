@@ -23,10 +23,10 @@ describe('the fx CLI', () => {
   let fxBin: string;
 
   beforeAll(async () => {
-    // Built as `npm run build` builds it, into a folder of its own inside the repo (so node_modules resolve),
+    // Compiled as `npm run build` compiles it (only the CLI and the SDK), into a folder of its own inside the repo (so node_modules resolve),
     // with the launcher beside it and no source: as in the Docker image, it runs the compiled CLI.
     build = mkdtempSync(join(ROOT, 'node_modules', '.fx-cli-test-'));
-    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')]);
+    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'sdk/cli/tsconfig.json'), '--outDir', join(build, 'dist')]);
     mkdirSync(join(build, 'bin'));
     fxBin = join(build, 'bin', 'fx.js');
     copyFileSync(join(ROOT, 'bin/fx.js'), fxBin);
