@@ -16,7 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { projectRoot, validateConfig, type LoadedConfig } from '../config/index.js';
-import { channels, Engine, MemoryQuoteStore, systemClock, type PartnerTick } from '../engine/index.js';
+import { channels, PricingLoop, QuoteHub, systemClock, type PartnerTick } from '../engine/index.js';
 import { fromScaled, prng, toScaled } from '../feeds/index.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -104,7 +104,7 @@ class Feed {
   #i = 0;
   accepted = 0;
   offered = 0;
-  constructor(private readonly engine: Engine, private readonly streams: ReturnType<typeof priceRings>) {}
+  constructor(private readonly engine: PricingLoop, private readonly streams: ReturnType<typeof priceRings>) {}
 
   /** Offers n ticks, round-robin over the streams. */
   offer(n: number): void {
@@ -142,7 +142,7 @@ async function paced(feed: Feed, perSecond: number, ms: number): Promise<void> {
   });
 }
 
-async function loadRun(engine: Engine, streams: ReturnType<typeof priceRings>) {
+async function loadRun(engine: PricingLoop, streams: ReturnType<typeof priceRings>) {
   const feed = new Feed(engine, streams);
   const target = streams.length * TICKS_PER_STREAM_PER_S;
   await paced(feed, target, WARMUP_MS);
@@ -196,7 +196,7 @@ async function idleRun() {
   return { mainEventLoopDelayMs: delays(loop) };
 }
 
-async function saturationRun(engine: Engine, streams: ReturnType<typeof priceRings>) {
+async function saturationRun(engine: PricingLoop, streams: ReturnType<typeof priceRings>) {
   const feed = new Feed(engine, streams);
   const { data, stop } = collector();
   const start = performance.now();
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     // A fresh engine per run: one run's book, volatility and JIT state do not flatter the next.
     idle.push(await idleRun());
-    const engine = new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000) });
+    const engine = new PricingLoop({ config, hub: new QuoteHub(systemClock) });
     await sleep(300);
     load.push(await loadRun(engine, streams));
     saturation.push(await saturationRun(engine, streams));

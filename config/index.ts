@@ -1,4 +1,5 @@
-export { configSchema, feedSchema } from './schema.js';
-export type { Config, CorridorConfig, FeedConfig, ApiKeyConfig, Scope, Limits } from './schema.js';
+export { configSchema, feedSchema, takesEffectOnRestart, defaultFeedTimings, replayFeedSpec } from './schema.js';
+export type { Config, CorridorConfig, ApiKeyConfig, Scope, Limits, FeedTimings } from './schema.js';
 export { loadConfig, validateConfig, diffConfig, defaultConfigPath, projectRoot, ConfigWatcher, ConfigError } from './loader.js';
 export type { LoadedConfig, ConfigChange } from './loader.js';
+export { DECIMAL, SIGNED_DECIMAL, PARTNER_NUMBER, PAIR, CORRIDOR_ID, PARTNER_ID, isDecimal, compareDecimals, places } from './patterns.js';

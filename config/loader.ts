@@ -12,8 +12,11 @@ export interface LoadedConfig {
   readonly path: string;
 }
 
+/** A config the engine cannot use: `config_invalid` (validation, the paths named) or `config_unreadable` (file or YAML). */
 export class ConfigError extends Error {
-  readonly code = 'config_invalid';
+  constructor(readonly code: 'config_invalid' | 'config_unreadable', message: string) {
+    super(message);
+  }
 }
 
 /** The project root: the nearest folder above this file holding package.json (works from src and dist). */
@@ -52,7 +55,7 @@ export function validateConfig(doc: unknown, path = '<inline>'): LoadedConfig {
       const where = i.path.join('.') || '(root)';
       return `${where}: ${i.message}`;
     });
-    throw new ConfigError(`invalid config ${path}: ${lines.join('; ')}`);
+    throw new ConfigError('config_invalid', `invalid config ${path}: ${lines.join('; ')}`);
   }
   const normalised = JSON.stringify(sortKeys(result.data));
   const version = 'c_' + createHash('sha256').update(normalised).digest('hex').slice(0, 8);
@@ -65,7 +68,7 @@ export function loadConfig(path: string): LoadedConfig {
   try {
     doc = parse(readFileSync(abs, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`cannot read config ${abs}: ${(err as Error).message}`);
+    throw new ConfigError('config_unreadable', `cannot read config ${abs}: ${(err as Error).message}`);
   }
   return validateConfig(doc, abs);
 }

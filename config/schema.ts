@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import currencyCodes from 'currency-codes';
+import { compareDecimals as cmp, CORRIDOR_ID, DECIMAL, PAIR, PARTNER_ID, places, SIGNED_DECIMAL } from './patterns.js';
 
 // Every number here that is money, a rate or bps is a decimal string; counts, times and sizes are numbers.
-const decimal = z.string().regex(/^(?:0|[1-9]\d*)(?:\.\d+)?$/, 'must be a plain decimal string such as "25" or "83.40"');
+const decimal = z.string().regex(DECIMAL, 'must be a plain decimal string such as "25" or "83.40"');
 const currency = z.string().refine((c) => currencyCodes.code(c) !== undefined, 'must be an ISO 4217 currency code');
-const pair = z.string().regex(/^[A-Z]{3}\/[A-Z]{3}$/, 'must look like "USD/INR"');
-const corridorId = z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/, 'must look like "USD-INR"');
-const signedDecimal = z.string().regex(/^-?(?:0|[1-9]\d*)(?:\.\d+)?$/, 'must be a decimal string such as "-2.5" or "3"');
+const pair = z.string().regex(PAIR, 'must look like "USD/INR"');
+const corridorId = z.string().regex(CORRIDOR_ID, 'must look like "USD-INR"');
+const signedDecimal = z.string().regex(SIGNED_DECIMAL, 'must be a decimal string such as "-2.5" or "3"');
 const ms = z.number().int().positive();
-const partnerId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
-const places = (s: string) => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
+const partnerId = z.string().regex(PARTNER_ID, 'must be lowercase letters, digits and dashes');
+
+/** Marks a setting that a live reload cannot change: it takes effect on restart (see restartOnlyPaths). */
+const restartOnly = <T extends z.ZodType>(schema: T): T => schema.meta({ restartOnly: true });
 
 /** Widening while the corridor's realised volatility is high (sampled mid returns, decayed over the window). */
 const volatility = z
@@ -59,16 +62,16 @@ const corridor = z
       if (last && t.upTo !== undefined) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'upTo'], message: 'the last tier must not have upTo' });
       if (!last && t.upTo === undefined) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'upTo'], message: 'every tier but the last needs upTo' });
       const prev = c.tiers[i - 1]?.upTo;
-      if (prev !== undefined && t.upTo !== undefined && Number(t.upTo) <= Number(prev))
+      if (prev !== undefined && t.upTo !== undefined && cmp(t.upTo, prev) <= 0)
         ctx.addIssue({ code: 'custom', path: ['tiers', i, 'upTo'], message: 'tiers must be in increasing upTo order' });
     });
-    if (Number(c.minAmount) >= Number(c.maxAmount))
+    if (cmp(c.minAmount, c.maxAmount) >= 0)
       ctx.addIssue({ code: 'custom', path: ['minAmount'], message: 'minAmount must be below maxAmount' });
-    if (Number(c.minSpreadBps) > Number(c.maxSpreadBps))
+    if (cmp(c.minSpreadBps, c.maxSpreadBps) > 0)
       ctx.addIssue({ code: 'custom', path: ['maxSpreadBps'], message: 'maxSpreadBps must not be below minSpreadBps' });
-    if (Number(c.maxSpreadBps) >= 10_000)
+    if (cmp(c.maxSpreadBps, '10000') >= 0)
       ctx.addIssue({ code: 'custom', path: ['maxSpreadBps'], message: 'maxSpreadBps must be below 10000' });
-    if (Number(c.fixedFee) >= Number(c.minAmount))
+    if (cmp(c.fixedFee, c.minAmount) >= 0)
       ctx.addIssue({ code: 'custom', path: ['fixedFee'], message: 'fixedFee must be below minAmount' });
   });
 
@@ -80,7 +83,7 @@ const partner = z.strictObject({
 
 const syntheticPartner = z.strictObject({
   /** Where this partner's mid sits against the market mid. */
-  offsetBps: z.string().regex(/^-?\d+(\.\d+)?$/).default('0'),
+  offsetBps: signedDecimal.default('0'),
   halfSpreadBps: decimal.default('5'),
   /** Step size of the random walk, per tick. */
   noiseBps: decimal.default('1'),
@@ -99,9 +102,7 @@ const limits = z.strictObject({
 
 // Partner feeds (feeds/): one entry per partner id, by protocol. Secrets never sit here: a string may say
 // ${secret}, filled from the env variable FX_FEED_SECRET_<PARTNER> (upper case, dashes as underscores).
-const feedCommon = {
-  /** Every tick this feed forwards is also appended here (NDJSON, or CSV for a .csv path), for replay. */
-  recordPath: z.string().min(1).optional(),
+const feedTiming = {
   /** A connection (with logon and subscribe) not up by then counts as a failure. */
   connectTimeoutMs: ms.default(5_000),
   /** After this much silence the partner is probed (WS ping, FIX TestRequest). */
@@ -116,6 +117,13 @@ const feedCommon = {
   circuitOpenMs: ms.default(30_000),
   /** A pair without an accepted tick for this long is marked stale in metrics and logs. */
   staleAfterMs: ms.default(5_000),
+};
+const feedTimings = z.strictObject(feedTiming);
+
+const feedCommon = {
+  /** Every tick this feed forwards is also appended here (NDJSON, or CSV for a .csv path), for replay. */
+  recordPath: z.string().min(1).optional(),
+  ...feedTiming,
 };
 
 const fieldMapping = {
@@ -225,7 +233,7 @@ const apiKey = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    server: z
+    server: restartOnly(z
       .strictObject({
         port: z.number().int().min(0).max(65_535).default(8080),
         /** Bound on HTTP bodies and WS messages. */
@@ -241,8 +249,8 @@ export const configSchema = z
         /** How long shutdown waits for in-flight locks and redeems. */
         shutdownGraceMs: ms.default(5_000),
       })
-      .prefault({}),
-    store: z
+      .prefault({})),
+    store: restartOnly(z
       .strictObject({
         /** How long a quote stays readable after it expires (410, not 404). */
         retentionMs: ms.default(86_400_000),
@@ -250,13 +258,13 @@ export const configSchema = z
         commandTimeoutMs: ms.default(500),
         eventsMaxLen: z.number().int().positive().default(1_000_000),
       })
-      .prefault({}),
+      .prefault({})),
     pricing: z
       .strictObject({
-        workers: z.number().int().min(1).max(64).default(1),
+        workers: restartOnly(z.number().int().min(1).max(64).default(1)),
         pivots: z.array(currency).default(['USD', 'EUR']),
         /** How often corridors are re-checked for legs going stale while no ticks arrive. */
-        staleSweepMs: ms.default(250),
+        staleSweepMs: restartOnly(ms.default(250)),
         /** A partner timestamp this far ahead of our clock is refused. */
         maxFutureSkewMs: ms.default(2_000),
         /** A partner timestamp this far behind our clock is refused. */
@@ -268,15 +276,15 @@ export const configSchema = z
       })
       .prefault({}),
     partners: z.record(partnerId, partner),
-    synthetic: z
+    synthetic: restartOnly(z
       .strictObject({
         seed: z.number().int().default(42),
         ticksPerSecond: z.number().positive().max(10_000).default(4),
         mids: z.record(pair, decimal),
         partners: z.record(z.string(), syntheticPartner),
       })
-      .optional(),
-    feeds: z.record(z.string(), feedSchema).default({}),
+      .optional()),
+    feeds: restartOnly(z.record(z.string(), feedSchema).default({})),
     corridors: z.record(corridorId, corridor),
     apiKeys: z.array(apiKey).default([]),
     /** Default limits for every API key. */
@@ -306,9 +314,36 @@ export const configSchema = z
       });
   });
 
+/** Dot paths (`*` for any key) of the settings marked restartOnly, e.g. "server", "pricing.workers". */
+function restartOnlyPathsOf(schema: z.ZodType, path = ''): string[] {
+  if (schema.meta()?.restartOnly) return [path];
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType };
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  if (def.innerType) return restartOnlyPathsOf(def.innerType, path);
+  if (def.type === 'pipe' && def.in) return restartOnlyPathsOf(def.in, path);
+  if (def.type === 'object' && def.shape) return Object.entries(def.shape).flatMap(([k, v]) => restartOnlyPathsOf(v, at(k)));
+  if (def.type === 'record' && def.valueType) return restartOnlyPathsOf(def.valueType, at('*'));
+  if (def.type === 'array' && def.element) return restartOnlyPathsOf(def.element, at('*'));
+  return [];
+}
+
+const restartOnlyPaths = restartOnlyPathsOf(configSchema);
+
+/** Whether a changed setting ("pricing.workers", "feeds.lp-x.url") takes effect only on restart. */
+export function takesEffectOnRestart(changedPath: string): boolean {
+  const parts = changedPath.split('.');
+  return restartOnlyPaths.some((p) => p.split('.').every((seg, i) => seg === '*' ? parts[i] !== undefined : seg === parts[i]));
+}
+
+/** Feed timing defaults (connect, heartbeat, backoff, circuit, staleness), for feeds built without a config entry (synthetic, replay). */
+export const defaultFeedTimings = (): FeedTimings => feedTimings.parse({});
+
+/** A looping replay of one recording at the recorded pace (`npm start -- --replay path`), every other field at its default. */
+export const replayFeedSpec = (path: string): z.output<typeof replayFeed> => replayFeed.parse({ type: 'replay', path, loop: true });
+
 export type Config = z.output<typeof configSchema>;
+export type FeedTimings = z.output<typeof feedTimings>;
 export type CorridorConfig = Config['corridors'][string];
-export type FeedConfig = Config['feeds'][string];
 export type ApiKeyConfig = Config['apiKeys'][number];
 export type Scope = ApiKeyConfig['scopes'][number];
 export type Limits = Config['limits'];

@@ -1,21 +1,42 @@
-// Channel names the engine publishes on. The gateway's metrics subscribe; the engine knows nothing of them.
-import { channel } from 'node:diagnostics_channel';
+// Channels the engine publishes on (node:diagnostics_channel). The gateway's metrics and the start-up's logs
+// subscribe; the engine knows nothing of them. Each channel carries one message type, checked at both ends.
+import { channel as nodeChannel, subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { TickOutcome } from './rate-book.js';
+
+/** A diagnostics channel that carries messages of type T. */
+export interface Channel<T> {
+  readonly name: string;
+  readonly hasSubscribers: boolean;
+  publish(message: T): void;
+}
+
+/** A named channel typed by its message (the one cast of this helper). */
+export function typedChannel<T>(name: string): Channel<T> {
+  return nodeChannel(name) as unknown as Channel<T>;
+}
+
+/** Subscribes to a channel; returns the unsubscribe function. */
+export function listen<T>(ch: Channel<T>, fn: (message: T) => void): () => void {
+  const onMessage = fn as (message: unknown) => void;
+  subscribe(ch.name, onMessage);
+  return () => void unsubscribe(ch.name, onMessage);
+}
 
 export const channels = {
-  /** { partner, pair, outcome } for every tick offered to the book. */
-  tick: channel('fx:tick'),
-  /** { partner, pair, seq } once for each tick the workers hold out of routing as an outlier. */
-  heldOut: channel('fx:held-out'),
-  /** { corridor, tradeable, latencyUs } for every snapshot published (tick arrival to publish). */
-  snapshot: channel('fx:snapshot'),
-  /** { size, durationUs, workUs } per pricing batch (round trip, and the pricing inside the worker). */
-  batch: channel('fx:batch'),
-  /** { error } when a pricing worker fails a batch. */
-  workerError: channel('fx:worker-error'),
-  /** { op, outcome, durationUs } for every quote store call. */
-  store: channel('fx:store'),
-  /** { up, error? } when the store's reachability changes. */
-  storeState: channel('fx:store-state'),
-  /** { op: 'lock' | 'redeem', outcome } for every lock and redeem answered. */
-  quote: channel('fx:quote'),
-} as const;
+  /** Every tick offered to the book. */
+  tick: typedChannel<{ partner: string; pair: string; outcome: TickOutcome }>('fx:tick'),
+  /** Once for each tick the workers hold out of routing as an outlier. */
+  heldOut: typedChannel<{ partner: string; pair: string; seq: number }>('fx:held-out'),
+  /** Every snapshot published, with tick arrival to publish. */
+  snapshot: typedChannel<{ corridor: string; tradeable: boolean; latencyUs: number }>('fx:snapshot'),
+  /** Per pricing batch: the round trip, and the pricing inside the worker. */
+  batch: typedChannel<{ size: number; durationUs: number; workUs: number }>('fx:batch'),
+  /** A pricing worker failed a batch. */
+  workerError: typedChannel<{ error: unknown }>('fx:worker-error'),
+  /** Every quote store call. */
+  store: typedChannel<{ op: string; outcome: 'ok' | 'error'; durationUs: number }>('fx:store'),
+  /** The store's reachability changed. */
+  storeState: typedChannel<{ store: string; up: boolean; error?: string | undefined }>('fx:store-state'),
+  /** Every lock and redeem answered: ok, or the error code. */
+  quote: typedChannel<{ op: 'lock' | 'redeem'; outcome: string }>('fx:quote'),
+};

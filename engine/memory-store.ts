@@ -1,7 +1,7 @@
 // The in-memory quote store: the embedded default when no REDIS_URL is set. Same contract as Redis
 // (one contract suite runs against both); single-process only, and nothing survives a restart.
 import type { Clock } from './clock.js';
-import { canonical } from './money.js';
+import { canonical } from './decimal.js';
 import { newQuoteId, quoteBody, StoreCode, storeError, type RedeemedListener, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
 
 interface Rec {

@@ -24,10 +24,6 @@ export class PricingPool {
     return this.#pool.run(batch);
   }
 
-  get threads(): number {
-    return this.#pool.threads.length;
-  }
-
   async close(): Promise<void> {
     await this.#pool.destroy();
   }

@@ -8,10 +8,10 @@ import { marketClosed } from './market-hours.js';
 import {
   clamp, compare, customerRate, dec, decayedSquaredReturns, fartherThan, legMid, legRate, oneMinusRatio, product, spreadFactor,
   sumBps, toFixedString, varianceAbove, type Decimal,
-} from './money.js';
+} from './decimal.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
-import { decodeTicks } from './tick-wire.js';
+import { parseTickLines } from './tick-wire.js';
 import type { BookTick, Route, SpreadParts, TierPrice } from './types.js';
 
 const LEG_DP = 10;
@@ -170,7 +170,7 @@ export class BatchPricer {
   readonly heldOut = new Set<string>();
 
   constructor(private readonly batch: PricingBatch, private readonly cfg: PricingConfig) {
-    for (const t of decodeTicks(batch.ticks)) {
+    for (const t of parseTickLines(batch.ticks)) {
       const list = this.#byPair.get(t.pair);
       if (list) list.push(parse(t));
       else this.#byPair.set(t.pair, [parse(t)]);

@@ -46,12 +46,25 @@ export class QuoteHub {
     return this.#latest.get(corridor);
   }
 
+  /** The corridor's snapshot if it is tradeable and no leg behind it is older than maxStalenessMs. */
+  fresh(corridor: string, maxStalenessMs: number): CorridorSnapshot | undefined {
+    const s = this.#latest.get(corridor);
+    if (!s || !s.tradeable) return undefined;
+    return this.clock.nowUs() - s.oldestTickUs > maxStalenessMs * 1000 ? undefined : s;
+  }
+
+  /** Whether each configured corridor is tradeable now (fresh), in config order. */
+  tradeable(corridors: Readonly<Record<string, { maxStalenessMs: number }>>): { id: string; tradeable: boolean }[] {
+    return Object.entries(corridors).map(([id, c]) => ({ id, tradeable: this.fresh(id, c.maxStalenessMs) !== undefined }));
+  }
+
   all(): IterableIterator<CorridorSnapshot> {
     return this.#latest.values();
   }
 
-  forget(corridor: string): void {
-    this.#latest.delete(corridor);
+  /** Drops the snapshots of corridors a new config no longer has. */
+  retain(corridors: Readonly<Record<string, unknown>>): void {
+    for (const id of this.#latest.keys()) if (!Object.hasOwn(corridors, id)) this.#latest.delete(id);
   }
 
   /** Every priced snapshot, published or not (see #pricedListeners). */

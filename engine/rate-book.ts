@@ -1,7 +1,8 @@
 // The latest tick per partner and pair, with validation at the door: a rejected tick never reaches pricing.
 // Outliers are judged later, in the workers, against the other partners that are fresh at pricing time.
-import { isDecimal, quoteShape } from './money.js';
-import { encodeTick, PAIR, PARTNER_ID } from './tick-wire.js';
+import { isDecimal, PAIR, PARTNER_ID } from '../config/index.js';
+import { quoteShape } from './decimal.js';
+import { tickLine } from './tick-wire.js';
 import type { BookTick, PartnerTick } from './types.js';
 
 export type TickOutcome =
@@ -48,7 +49,7 @@ export class RateBook {
       partner: tick.partner, pair: tick.pair, bid: tick.bid, ask: tick.ask, ts: tick.ts, seq: tick.seq, receivedAtUs,
       asOfUs: Math.min(tick.ts * 1000, receivedAtUs),
     };
-    partners.set(tick.partner, { tick: stored, line: encodeTick(stored) });
+    partners.set(tick.partner, { tick: stored, line: tickLine(stored) });
     return 'accepted';
   }
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
-import { canonical } from './money.js';
+import { canonical } from './decimal.js';
 import { keys } from './redis-keys.js';
 import { newQuoteId, quoteBody, StoreCode, storeError, type RedeemedListener, type LockInput, type LockOutcome, type QuoteStore, type RedeemInput, type RedeemOutcome } from './quote-store.js';
 import type { QuoteStatus } from './types.js';

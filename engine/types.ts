@@ -86,13 +86,6 @@ export interface CorridorSnapshot {
 
 export type AmountSide = 'send' | 'receive';
 
-export interface QuoteRequest {
-  corridor: string;
-  side: AmountSide;
-  /** As given by the client, not yet validated. */
-  amount: unknown;
-}
-
 /** A locked quote's firm terms, as the wire shows them (status added by the store). */
 export interface QuoteTerms {
   id: string;

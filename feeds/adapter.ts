@@ -16,13 +16,11 @@
 import type { PartnerTick, TickOutcome } from '../engine/index.js';
 import { backoffDelayMs } from './backoff.js';
 import type { FeedClock } from './clock.js';
-import { feedChannels } from './diagnostics.js';
+import { feedChannels, type FeedState } from './diagnostics.js';
 import { asFeedError, feedError, type FeedError } from './errors.js';
 
 /** Where ticks go (the engine's ingest); it answers the book's verdict, or nothing (then taken as accepted). */
 export type TickSink = (tick: PartnerTick) => TickOutcome | void;
-
-export type FeedState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'open' | 'half_open' | 'stopped';
 
 export interface FeedOptions {
   /** A connection attempt (including logon and subscribe) not up by then is a failure. */
@@ -40,11 +38,6 @@ export interface FeedOptions {
   /** A pair with no accepted tick for this long is marked stale (metrics and logs; the engine has its own bound). */
   staleAfterMs: number;
 }
-
-export const defaultFeedOptions: FeedOptions = {
-  connectTimeoutMs: 5_000, heartbeatMs: 5_000, idleTimeoutMs: 15_000, backoffInitialMs: 250, backoffMaxMs: 30_000,
-  circuitFailures: 5, circuitOpenMs: 30_000, staleAfterMs: 5_000,
-};
 
 /** A tick as an adapter parsed it: the base adds the partner and turns the partner's sequence into the book's. */
 export interface RawTick {
@@ -224,12 +217,12 @@ export abstract class FeedAdapter<M = unknown> {
         try {
           ticks = this.parse(msg as M);
         } catch (err) {
-          this.#reject(asFeedError(err, 'feed_unparseable'));
+          this.#publishError(asFeedError(err, 'feed_unparseable'));
           return;
         }
         for (const t of ticks) {
           if ('code' in t) {
-            this.#reject(t);
+            this.#publishError(t);
             continue;
           }
           this.#forward(t, link);
@@ -240,7 +233,7 @@ export abstract class FeedAdapter<M = unknown> {
         if (current()) this.#alive();
       },
       reject: (err) => {
-        if (current()) this.#reject(err);
+        if (current()) this.#publishError(err);
       },
       down: (err) => {
         if (!current()) return;
@@ -263,10 +256,6 @@ export abstract class FeedAdapter<M = unknown> {
       this.#failures = 0;
       this.#halfOpen = false;
     }
-  }
-
-  #reject(err: FeedError): void {
-    this.#publishError(err);
   }
 
   #publishError(err: FeedError): void {
@@ -297,7 +286,7 @@ export abstract class FeedAdapter<M = unknown> {
     if (!p) this.#pairs.set(t.pair, (p = { lastRaw: undefined, lastForwarded: 0, lastTickMs: 0, stale: false }));
     if (t.seq !== undefined) {
       const last = p.lastRaw;
-      if (last !== undefined && t.seq <= last) return this.#reject(feedError('feed_out_of_sequence', `${t.pair} seq ${t.seq} after ${last}`));
+      if (last !== undefined && t.seq <= last) return this.#publishError(feedError('feed_out_of_sequence', `${t.pair} seq ${t.seq} after ${last}`));
       p.lastRaw = t.seq;
       if (last !== undefined && t.seq > last + 1) {
         if (feedChannels.gap.hasSubscribers) feedChannels.gap.publish({ partner: this.partner, pair: t.pair, expected: last + 1, got: t.seq });

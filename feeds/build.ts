@@ -31,6 +31,11 @@ export interface BuiltFeeds {
   close(): Promise<void>;
 }
 
+/** A feed config says ${secret} and its variable is not set: the engine cannot start that feed. */
+export class MissingSecretError extends Error {
+  readonly code = 'feed_secret_missing';
+}
+
 /** The env variable that carries a partner's secret: lp-fix -> FX_FEED_SECRET_LP_FIX. */
 export const secretEnvName = (partner: string): string => `FX_FEED_SECRET_${partner.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
@@ -40,7 +45,7 @@ export async function buildFeeds(specs: Record<string, FeedSpec>, o: BuildFeedsO
   const adapters: FeedAdapter[] = [];
   for (const [partner, spec] of Object.entries(specs)) {
     const secret = o.secrets?.[partner];
-    if (secret === undefined && usesSecret(spec)) throw new Error(`feeds.${partner} uses \${secret}: set ${secretEnvName(partner)}`);
+    if (secret === undefined && usesSecret(spec)) throw new MissingSecretError(`feeds.${partner} uses \${secret}: set ${secretEnvName(partner)}`);
     let sink = o.sink;
     if (spec.recordPath) {
       const recorder = new TickRecorder(spec.recordPath);

@@ -1,6 +1,7 @@
 // A FIX 4.4 market-data initiator: Logon, MarketDataRequest (35=V) for top of book, then snapshots (35=W) and
 // incremental refreshes (35=X) composed into bid/ask ticks. The session layer (fix-session.ts) owns logon,
 // heartbeats and session sequence numbers; the base owns reconnects, probing (TestRequest) and resync.
+import { PARTNER_NUMBER } from '../config/index.js';
 import { connect as tcpConnect } from 'node:net';
 import { FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
 import type { FeedClock } from './clock.js';
@@ -24,8 +25,6 @@ export interface Fix44Options {
   /** A message whose SendingTime is further than this from our clock is rejected (373=10) and the session ends. */
   maxSendingTimeSkewMs: number;
 }
-
-const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 /** A MarketDataRequest the acceptor has not answered yet (no W, X or Y with its MDReqID). */
 interface Pending {
@@ -141,7 +140,7 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
       const type = e.get(269);
       const px = e.get(270);
       const action = e.get(279) ?? '0';
-      if ((type !== '0' && type !== '1') || (action !== '2' && (px === undefined || !DECIMAL.test(px)))) {
+      if ((type !== '0' && type !== '1') || (action !== '2' && (px === undefined || !PARTNER_NUMBER.test(px)))) {
         out.push(feedError('feed_unmapped', `FIX entry for ${pair}: MDEntryType ${type}, MDEntryPx ${px}`));
         continue;
       }

@@ -2,6 +2,7 @@
 // If-None-Match; a failed poll goes to the base, which backs off and retries. Two response shapes:
 //   base-rates: { "base": "USD", "timestamp": 1700000000, "rates": { "INR": "84.1", "PHP": { "bid": .., "ask": .. } } }
 //   pair-list:  { "data": [ { "pair": "USD/INR", "bid": "84.1", "ask": "84.2", "ts": 1700000000123 }, ... ] }
+import { PARTNER_NUMBER } from '../config/index.js';
 import { FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
 import type { FeedClock } from './clock.js';
 import { feedError, type FeedError } from './errors.js';
@@ -29,8 +30,6 @@ export interface HttpPollOptions {
   headers?: Record<string, string> | undefined;
   mapping: HttpPollMapping;
 }
-
-const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 export class HttpPollFeed extends FeedAdapter<string> {
   readonly #pairs: ReadonlySet<string>;
@@ -116,7 +115,7 @@ export class HttpPollFeed extends FeedAdapter<string> {
       if (!this.#pairs.has(pair)) continue; // a rates map lists every currency it has; we take only ours
       const bid = typeof v === 'object' && v ? at(v, 'bid') : v;
       const ask = typeof v === 'object' && v ? at(v, 'ask') : v;
-      if (typeof bid !== 'string' || typeof ask !== 'string' || !DECIMAL.test(bid) || !DECIMAL.test(ask))
+      if (typeof bid !== 'string' || typeof ask !== 'string' || !PARTNER_NUMBER.test(bid) || !PARTNER_NUMBER.test(ask))
         out.push(feedError('feed_unmapped', `rate for ${pair} is not a decimal or a { bid, ask } of decimals`));
       else out.push({ pair, bid, ask, ts });
     }

@@ -1,12 +1,13 @@
-export { FeedAdapter, defaultFeedOptions } from './adapter.js';
-export type { TickSink, FeedState, FeedOptions, FeedStatus, RawTick, Link, Connection } from './adapter.js';
+export { FeedAdapter } from './adapter.js';
+export type { TickSink, FeedOptions, FeedStatus, RawTick, Link, Connection } from './adapter.js';
 export { systemFeedClock } from './clock.js';
 export type { FeedClock } from './clock.js';
 export { feedChannels } from './diagnostics.js';
+export type { FeedState } from './diagnostics.js';
 export { FEED_ERRORS, FeedError, feedError, isFeedError } from './errors.js';
 export type { FeedErrorCode, FeedErrorRoot } from './errors.js';
 export { backoffDelayMs } from './backoff.js';
-export { buildFeeds, secretEnvName } from './build.js';
+export { buildFeeds, secretEnvName, MissingSecretError } from './build.js';
 export type { FeedSpec, BuildFeedsOptions, BuiltFeeds } from './build.js';
 export { WsJsonFeed } from './ws-json.js';
 export type { WsJsonOptions } from './ws-json.js';

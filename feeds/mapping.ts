@@ -1,5 +1,6 @@
 // Where a partner puts pair, bid, ask, timestamp and sequence in its messages, as configured per partner,
 // and the turning of one mapped object into a RawTick. Shared by ws-json and http-poll.
+import { PARTNER_NUMBER } from '../config/index.js';
 import type { RawTick } from './adapter.js';
 import { asFeedError, feedError, type FeedError } from './errors.js';
 
@@ -16,8 +17,6 @@ export interface FieldMapping {
   /** Partner symbol -> our pair ("USDINR": "USD/INR"); without an entry, "USDINR", "usd_inr", "USD-INR" are read as USD/INR. */
   symbols?: Record<string, string> | undefined;
 }
-
-const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 /** The value at a dot path, or undefined. */
 export function at(obj: unknown, path: string): unknown {
@@ -45,7 +44,7 @@ export function tsOf(v: unknown, unit: TsUnit): number | undefined {
     const ms = Date.parse(v);
     return Number.isFinite(ms) ? ms : undefined;
   }
-  if (!DECIMAL.test(v)) return undefined;
+  if (!PARTNER_NUMBER.test(v)) return undefined;
   const n = Number(v); // a time, not a rate: a double is exact enough
   return unit === 'ms' ? n : unit === 's' ? n * 1000 : n / 1000;
 }
@@ -61,8 +60,8 @@ export function tickOf(obj: unknown, m: FieldMapping, pairs: ReadonlySet<string>
   if (!pairs.has(pair)) throw feedError('feed_unknown_pair', `${pair} is not among this feed's pairs`);
   const bid = at(obj, m.bid);
   const ask = at(obj, m.ask);
-  if (typeof bid !== 'string' || !DECIMAL.test(bid)) throw feedError('feed_unmapped', `bid at "${m.bid}" is not a decimal`);
-  if (typeof ask !== 'string' || !DECIMAL.test(ask)) throw feedError('feed_unmapped', `ask at "${m.ask}" is not a decimal`);
+  if (typeof bid !== 'string' || !PARTNER_NUMBER.test(bid)) throw feedError('feed_unmapped', `bid at "${m.bid}" is not a decimal`);
+  if (typeof ask !== 'string' || !PARTNER_NUMBER.test(ask)) throw feedError('feed_unmapped', `ask at "${m.ask}" is not a decimal`);
   const ts = tsOf(at(obj, m.ts), m.tsUnit);
   if (ts === undefined) throw feedError('feed_unmapped', `no ${m.tsUnit} timestamp at "${m.ts}"`);
   if (m.seq === undefined) return { pair, bid, ask, ts };

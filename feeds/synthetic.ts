@@ -1,6 +1,6 @@
 // Synthetic partners: a seeded, mean-reverting random walk around configured mids. The same seed gives the
 // same ticks in the same order per partner and pair, so runs are reproducible.
-import { defaultFeedOptions, FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
+import { FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
 import type { FeedClock } from './clock.js';
 import { fromScaled, toScaled } from './fixed-point.js';
 
@@ -55,7 +55,7 @@ export class SyntheticFeed extends FeedAdapter<null> {
   readonly #half: bigint;
   readonly #noise: number;
 
-  constructor(partner: string, opts: SyntheticOptions, p: SyntheticPartnerOptions, sink: TickSink, clock: FeedClock, options: FeedOptions = defaultFeedOptions) {
+  constructor(partner: string, opts: SyntheticOptions, p: SyntheticPartnerOptions, sink: TickSink, clock: FeedClock, options: FeedOptions) {
     super(partner, sink, clock, options);
     this.#offset = toScaled(p.offsetBps, 1);
     this.#half = toScaled(p.halfSpreadBps, 1);

@@ -1,16 +1,22 @@
-import type { Config } from '../config/index.js';
-import type { Engine } from '../engine/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { QuoteDesk, QuoteHub, QuoteStore } from '../engine/index.js';
+import type { Logger } from 'pino';
 import type { ApiKeys } from './auth.js';
-import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimits } from './rate-limit.js';
 
 /** What the composition root hands the HTTP and stream handlers. Getters, because a config reload swaps them. */
 export interface GatewayDeps {
-  engine: Engine;
+  /** With a quote desk the gateway serves the client API and the stream; without one (a pricer), only health, readiness and metrics. */
+  desk?: QuoteDesk;
+  hub: QuoteHub;
+  store: QuoteStore;
   keys: () => ApiKeys;
   limits: RateLimits;
-  config: () => Config;
+  config: () => LoadedConfig;
   metrics: Metrics;
   logger: Logger;
 }
+
+/** What the client API and the stream need: a gateway with a quote desk. */
+export type ClientDeps = GatewayDeps & { desk: QuoteDesk };

@@ -1,5 +1,6 @@
-export { start } from './main.js';
-export type { Settings, Running } from './main.js';
 export { Gateway } from './server.js';
+export type { GatewayDeps } from './deps.js';
 export { ApiKeys, DEMO_KEYS, sha256 } from './auth.js';
-export { createLogger } from './logger.js';
+export { Metrics } from './metrics.js';
+export { RateLimits } from './rate-limit.js';
+export { nativeBinding } from './uws.js';

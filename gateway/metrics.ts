@@ -1,8 +1,7 @@
 // Prometheus metrics (names prefixed fx_). The engine publishes on diagnostics channels; this subscribes.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+// The feeds' metrics below are fed by the composition root (app/), which knows the feeds; the gateway does not.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { channels, type Engine } from '../engine/index.js';
-import { feedChannels } from '../feeds/index.js';
+import { channels, listen, type Channel } from '../engine/index.js';
 
 const us = (v: number) => v / 1e6;
 
@@ -20,7 +19,7 @@ export class Metrics {
   readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
   readonly storeUp = new Gauge({ name: 'fx_store_up', help: '1 when the quote store is reachable', registers: [this.registry] });
   readonly wsClients = new Gauge({ name: 'fx_ws_clients', help: 'Open WebSocket clients', registers: [this.registry] });
-    readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
+  readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
   readonly wsSubscriptions = new Gauge({ name: 'fx_ws_subscriptions', help: 'Corridor subscriptions held by open sockets', registers: [this.registry] });
   readonly wsPublish = new Histogram({ name: 'fx_ws_publish_seconds', help: 'Fan-out of one snapshot to its topics (serialise once, publish per topic)', buckets: [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'fx_rate_limited_total', help: 'Requests refused by a per-key limit', labelNames: ['limit'], registers: [this.registry] });
@@ -34,14 +33,15 @@ export class Metrics {
   readonly feedStale = new Gauge({ name: 'fx_feed_stale', help: '1 while a partner\'s pair has had no accepted tick for the feed\'s staleAfterMs', labelNames: ['partner', 'pair'], registers: [this.registry] });
   /** partner -> pair -> when its last tick was accepted (ms), for fx_feed_age_seconds */
   readonly #lastAccepted = new Map<string, Map<string, number>>();
-  readonly #subscriptions: [string, (m: unknown) => void][] = [];
+  readonly #subscriptions: (() => void)[] = [];
 
-  constructor(engine: Engine) {
+  /** `corridors` says which corridors are tradeable now; `storeUp` whether the quote store answers. */
+  constructor(corridors: () => { id: string; tradeable: boolean }[], storeUp: boolean) {
     collectDefaultMetrics({ register: this.registry, prefix: 'fx_process_' });
     new Gauge({
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
-        for (const c of engine.corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
+        for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
       },
     });
     const lastAccepted = this.#lastAccepted;
@@ -52,37 +52,26 @@ export class Metrics {
         for (const [partner, pairs] of lastAccepted) for (const [pair, at] of pairs) this.set({ partner, pair }, (now - at) / 1000);
       },
     });
-    this.storeUp.set(engine.store.up ? 1 : 0);
-    this.#on(channels.tick.name as string, (m) => {
+    this.storeUp.set(storeUp ? 1 : 0);
+    this.on(channels.tick, (m) => {
       this.ticks.inc({ partner: m.partner, outcome: m.outcome });
       if (m.outcome !== 'accepted') return;
       let pairs = lastAccepted.get(m.partner);
       if (!pairs) lastAccepted.set(m.partner, (pairs = new Map()));
       pairs.set(m.pair, Date.now());
     });
-    this.#on(feedChannels.state.name as string, (m) => {
-      if (m.previous !== 'idle') this.feedState.set({ partner: m.partner, state: m.previous }, 0);
-      this.feedState.set({ partner: m.partner, state: m.state }, 1);
-    });
-    this.#on(feedChannels.error.name as string, (m) => {
-      this.feedErrors.inc({ partner: m.partner, code: m.code, root: m.root });
-      // Bad data the adapter refused never reaches the book: count it with the book's outcomes, by its code.
-      if (m.root === 'rejected') this.ticks.inc({ partner: m.partner, outcome: m.code.replace(/^feed_/, '') });
-    });
-    this.#on(feedChannels.gap.name as string, (m) => this.feedGaps.inc({ partner: m.partner }));
-    this.#on(feedChannels.stale.name as string, (m) => this.feedStale.set({ partner: m.partner, pair: m.pair }, m.stale ? 1 : 0));
-    this.#on(channels.heldOut.name as string, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
-    this.#on(channels.snapshot.name as string, (m) => this.tickToPublish.observe(us(m.latencyUs)));
-    this.#on(channels.batch.name as string, (m) => this.batch.observe(us(m.durationUs)));
-    this.#on(channels.workerError.name as string, () => this.workerErrors.inc());
-    this.#on(channels.quote.name as string, (m) => this.quotes.inc({ op: m.op, outcome: m.outcome }));
-    this.#on(channels.store.name as string, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
-    this.#on(channels.storeState.name as string, (m) => this.storeUp.set(m.up ? 1 : 0));
+    this.on(channels.heldOut, (m) => this.heldOut.inc({ partner: m.partner, pair: m.pair }));
+    this.on(channels.snapshot, (m) => this.tickToPublish.observe(us(m.latencyUs)));
+    this.on(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
+    this.on(channels.workerError, () => this.workerErrors.inc());
+    this.on(channels.quote, (m) => this.quotes.inc({ op: m.op, outcome: m.outcome }));
+    this.on(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
+    this.on(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
   }
 
-  #on(name: string, fn: (m: any) => void): void {
-    this.#subscriptions.push([name, fn]);
-    subscribe(name, fn);
+  /** Subscribes for as long as these metrics live (close() ends it). */
+  on<T>(ch: Channel<T>, fn: (m: T) => void): void {
+    this.#subscriptions.push(listen(ch, fn));
   }
 
   setConfigVersion(version: string): void {
@@ -91,6 +80,6 @@ export class Metrics {
   }
 
   close(): void {
-    for (const [name, fn] of this.#subscriptions) unsubscribe(name, fn);
+    for (const stop of this.#subscriptions) stop();
   }
 }

@@ -1,32 +1,35 @@
-// The uWS app: REST /v1, the stream, health and metrics. The wire contract is docs/api.md (from DESIGN.md).
+// The uWS app: REST /v1, the stream, health and metrics. The wire contract is DESIGN.md's (shared/), with the
+// error codes in docs/errors.md.
 import { fxError } from '../engine/index.js';
-import { bearer, type ApiKeys } from './auth.js';
+import { bearer } from './auth.js';
+import type { ClientDeps, GatewayDeps } from './deps.js';
 import { handler, json, objectBody, problem, send, type Incoming, type Reply, type RouteOptions } from './http.js';
+import { lockFor, type LockPath } from './lock.js';
 import { amountOf, idempotencyKey } from './requests.js';
-import type { GatewayDeps } from './deps.js';
 import { Stream } from './stream.js';
 import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
-
 
 const bodyReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
 export class Gateway {
   readonly app: TemplatedApp;
-  /** The WS stream (absent on a pricer). */
+  /** The WS stream (absent without a quote desk, on a pricer). */
   readonly stream: Stream | undefined;
   /** Requests and stream locks being answered now; shutdown waits for them. */
   readonly inFlight = { count: 0 };
   #listenSocket: us_listen_socket | undefined;
   #accepting = true;
 
-  /** With clientApi false (FX_ROLE=pricer) only health, readiness and metrics are served. */
-  constructor(private readonly deps: GatewayDeps, clientApi = true) {
+  constructor(private readonly deps: GatewayDeps) {
     this.app = uws.App();
-    if (clientApi) {
-      this.stream = new Stream(this.app, { ...deps, inFlight: this.inFlight });
-      this.#clientRoutes();
+    const { desk } = deps;
+    if (desk) {
+      const client: ClientDeps = { ...deps, desk };
+      const locks: LockPath = { desk, limits: deps.limits, accepting: () => this.#accepting };
+      this.stream = new Stream(this.app, client, locks, this.inFlight);
+      this.#clientRoutes(client, locks);
     }
-    this.#opsRoutes(clientApi);
+    this.#opsRoutes();
   }
 
   #route(method: 'get' | 'post', pattern: string, opts: RouteOptions, fn: (req: Incoming) => Promise<Reply> | Reply): void {
@@ -40,59 +43,59 @@ export class Gateway {
     });
   }
 
-  #clientRoutes(): void {
-    const { engine, keys } = this.deps;
-    const maxBodyBytes = this.deps.config().server.maxPayloadBytes;
-    const auth = (req: Incoming, ...scopes: Parameters<ApiKeys['authorize']>[1][]) => keys().authorize(bearer(req.authorization), ...scopes);
+  #clientRoutes({ desk, keys, limits }: ClientDeps, locks: LockPath): void {
+    const maxBodyBytes = this.deps.config().config.server.maxPayloadBytes;
+    const principal = (req: Incoming) => keys().authenticate(bearer(req.authorization));
+    const auth = (req: Incoming, ...scopes: Parameters<ReturnType<typeof keys>['authorize']>[1][]) => keys().authorize(bearer(req.authorization), ...scopes);
 
     this.#route('get', '/v1/corridors', {}, (req) => {
       auth(req, 'stream');
-      return json(200, { corridors: engine.corridors() });
+      return json(200, { corridors: desk.corridors() });
     });
 
     this.#route('get', '/v1/corridors/:id/quote', { params: 1 }, (req) => {
       auth(req, 'stream');
       const query = Object.fromEntries(new URLSearchParams(req.query));
       const { side, amount } = amountOf(objectBody(query, ['sendAmount', 'receiveAmount']));
-      return json(200, engine.indicative(req.params[0], side, amount));
+      return json(200, desk.indicative(req.params[0], side, amount));
     });
 
     this.#route('post', '/v1/quotes', { maxBodyBytes }, async (req) => {
-      const principal = auth(req, 'lock');
-      this.deps.limits.take(principal, 'lock');
-      const key = idempotencyKey(req.idempotencyKey, false);
-      const body = objectBody(req.body, ['corridor', 'sendAmount', 'receiveAmount']);
-      const { side, amount } = amountOf(body);
-      const { body: quote, replayed } = await engine.lock({ corridor: body.corridor, side, amount }, { principal: principal.name, idempotencyKey: key });
+      const { body: quote, replayed } = await lockFor(locks, principal(req), () => {
+        const key = idempotencyKey(req.idempotencyKey, false);
+        const body = objectBody(req.body, ['corridor', 'sendAmount', 'receiveAmount']);
+        return { request: { corridor: body.corridor, ...amountOf(body) }, idempotencyKey: key };
+      });
       return bodyReply(201, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
     });
 
     this.#route('get', '/v1/quotes/:id', { params: 1 }, async (req) => {
       auth(req, 'lock', 'redeem');
-      return bodyReply(200, await engine.getQuote(req.params[0]!));
+      return bodyReply(200, await desk.getQuote(req.params[0]!));
     });
 
     this.#route('post', '/v1/quotes/:id/redeem', { params: 1, maxBodyBytes }, async (req) => {
-      this.deps.limits.take(auth(req, 'redeem'), 'redeem');
+      limits.take(auth(req, 'redeem'), 'redeem');
       const key = idempotencyKey(req.idempotencyKey, true)!;
       const body = objectBody(req.body, ['sendAmount', 'receiveAmount', 'corridor']);
-      const { body: quote, replayed } = await engine.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
+      const { body: quote, replayed } = await desk.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
       return bodyReply(200, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
     });
-
   }
 
-  #opsRoutes(clientApi: boolean): void {
-    const { engine, metrics } = this.deps;
+  #opsRoutes(): void {
+    const { hub, store, config, metrics } = this.deps;
+    const clientApi = this.stream !== undefined;
     this.#route('get', '/healthz', {}, () => json(200, { status: 'ok' }));
 
     this.#route('get', '/readyz', {}, () => {
+      const loaded = config();
       const checks = {
-        config: engine.config.version,
-        store: engine.store.up ? 'up' : 'down',
-        tradeableCorridors: engine.corridors().filter((c) => c.tradeable).length,
+        config: loaded.version,
+        store: store.up ? 'up' : 'down',
+        tradeableCorridors: hub.tradeable(loaded.config.corridors).filter((c) => c.tradeable).length,
       };
-      const ready = this.#accepting && engine.store.up && checks.tradeableCorridors > 0;
+      const ready = this.#accepting && store.up && checks.tradeableCorridors > 0;
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...checks });
     });
 
@@ -122,7 +125,6 @@ export class Gateway {
   /** Stops accepting, lets in-flight locks and redeems finish (bounded), then closes every socket. */
   async close(graceMs = 5_000): Promise<void> {
     this.#accepting = false;
-    this.stream?.drain();
     if (this.#listenSocket) uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = undefined;
     const deadline = Date.now() + graceMs;

@@ -5,8 +5,9 @@
 import { fxError, isFxError, type CorridorSnapshot, type FxError } from '../engine/index.js';
 import type { Principal } from './auth.js';
 import { bearer } from './auth.js';
+import type { ClientDeps } from './deps.js';
 import { problem, queryParam, send } from './http.js';
-import type { GatewayDeps } from './deps.js';
+import { lockFor, type LockPath } from './lock.js';
 import { amountOf } from './requests.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
 
@@ -20,7 +21,6 @@ interface Client {
 }
 
 export const CLOSE_SLOW_CONSUMER = 4008;
-export const CLOSE_TOO_MANY_CONNECTIONS = 4029;
 const HEARTBEAT_TOPIC = 'hb';
 const MAX_CORRIDORS_PER_OP = 64;
 const topicOf = (corridor: string, tier: number) => `q/${corridor}/${tier}`;
@@ -37,10 +37,6 @@ export function quoteFrame(s: CorridorSnapshot, tier: number): string {
 const errorFrame = (err: FxError, reqId?: unknown) =>
   JSON.stringify({ type: 'error', code: err.code, detail: err.detail, ...err.extra, ...(typeof reqId === 'string' ? { reqId } : {}) });
 
-export interface StreamDeps extends GatewayDeps {
-  inFlight: { count: number };
-}
-
 export class Stream {
   readonly #sockets = new Set<WebSocket<Client>>();
   readonly #connections = new Map<string, number>();
@@ -49,12 +45,17 @@ export class Stream {
   readonly #paced = new Map<string, { at: number; pending?: CorridorSnapshot; timer?: NodeJS.Timeout }>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: (() => void)[] = [];
-  #draining = false;
   /** quote id -> the socket that locked it and waits to hear of it (so a redeem finds it without a scan) */
   readonly #lockedBy = new Map<string, WebSocket<Client>>();
 
-  constructor(private readonly app: TemplatedApp, private readonly deps: StreamDeps) {
-    const { server } = deps.config();
+  constructor(
+    private readonly app: TemplatedApp,
+    private readonly deps: ClientDeps,
+    private readonly locks: LockPath,
+    /** Requests and stream locks being answered now; shutdown waits for them. */
+    private readonly inFlight: { count: number },
+  ) {
+    const { server } = deps.config().config;
     app.ws<Client>('/v1/stream', {
       // Frames up to the bound are read; up to 4x it they are answered payload_too_large; past that uWS drops the socket.
       maxPayloadLength: server.maxPayloadBytes * 4,
@@ -71,7 +72,7 @@ export class Stream {
         const extensions = req.getHeader('sec-websocket-extensions');
         let principal: Principal;
         try {
-          if (this.#draining) throw fxError('shutting_down', 'the server is shutting down; connect to another instance');
+          if (!locks.accepting()) throw fxError('shutting_down', 'the server is shutting down; connect to another instance');
           principal = deps.keys().authorize(key, 'stream');
           if ((this.#connections.get(principal.name) ?? 0) >= principal.limits.connections) {
             deps.metrics.rateLimited.inc({ limit: 'connections' });
@@ -103,15 +104,15 @@ export class Stream {
         deps.metrics.wsClients.dec();
       },
     });
-    this.#unsubscribe.push(deps.engine.hub.subscribe((s) => this.#pace(s)));
-    this.#unsubscribe.push(deps.engine.store.onRedeemed((id, body) => this.#redeemed(id, body)));
+    this.#unsubscribe.push(deps.hub.subscribe((s) => this.#pace(s)));
+    this.#unsubscribe.push(deps.store.onRedeemed((id, body) => this.#redeemed(id, body)));
     this.#timers.push(setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${Date.now() * 1000}}`), server.heartbeatMs));
     this.#timers.push(setInterval(() => this.#cutSlowConsumers(), server.wsSlowConsumerCheckMs));
   }
 
   /** Holds a snapshot back if its corridor published less than streamMinIntervalMs ago; the latest wins. */
   #pace(s: CorridorSnapshot): void {
-    const interval = this.deps.config().server.streamMinIntervalMs;
+    const interval = this.deps.config().config.server.streamMinIntervalMs;
     if (interval === 0) return this.#publish(s);
     const now = Date.now();
     const p = this.#paced.get(s.corridor) ?? { at: 0 };
@@ -132,7 +133,7 @@ export class Stream {
 
   #publish(s: CorridorSnapshot): void {
     const start = performance.now();
-    const tiers = this.deps.engine.tierCount(s.corridor);
+    const tiers = this.deps.desk.tierCount(s.corridor);
     for (let tier = 0; tier < tiers; tier++) {
       const topic = topicOf(s.corridor, tier);
       if (this.app.numSubscribers(topic) === 0) continue;
@@ -144,12 +145,11 @@ export class Stream {
 
   /** A socket whose queue passed the bound is not reading fast enough: close it with a clear code. */
   #cutSlowConsumers(): void {
-    const limit = this.deps.config().server.wsMaxBackpressureBytes;
+    const limit = this.deps.config().config.server.wsMaxBackpressureBytes;
     for (const ws of this.#sockets) {
       const client = ws.getUserData();
       if (client.closing || ws.getBufferedAmount() < limit) continue;
       client.closing = true;
-      this.slowConsumerCloses++;
       this.deps.metrics.wsSlowCloses.inc();
       ws.end(CLOSE_SLOW_CONSUMER, 'slow consumer: frames queued past the bound');
       // The close frame waits behind the queue; a socket that never drains is dropped outright.
@@ -160,7 +160,7 @@ export class Stream {
   #onMessage(ws: WebSocket<Client>, message: ArrayBuffer, isBinary: boolean): void {
     let msg: Record<string, unknown>;
     try {
-      const max = this.deps.config().server.maxPayloadBytes;
+      const max = this.deps.config().config.server.maxPayloadBytes;
       if (message.byteLength > max) throw fxError('payload_too_large', `frames must be at most ${max} bytes`);
       if (isBinary) throw fxError('invalid_request', 'frames must be JSON text');
       const parsed: unknown = JSON.parse(Buffer.from(message).toString('utf8'));
@@ -192,7 +192,7 @@ export class Stream {
     const list = msg.corridors;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CORRIDORS_PER_OP || !list.every((c) => typeof c === 'string'))
       throw fxError('invalid_request', `corridors must be a list of 1 to ${MAX_CORRIDORS_PER_OP} corridor ids`);
-    const unknown = list.filter((c) => this.deps.engine.tierCount(c) === 0);
+    const unknown = list.filter((c) => this.deps.desk.tierCount(c) === 0);
     if (unknown.length) throw fxError('corridor_not_found', `no corridor ${unknown.join(', ')}`);
     return list as string[];
   }
@@ -206,7 +206,7 @@ export class Stream {
   #subscribe(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
     this.#fields(msg, ['op', 'corridors', 'sendAmount']);
     const corridors = this.#corridors(msg);
-    const tiers = corridors.map((c) => this.deps.engine.tierOf(c, msg.sendAmount)); // validates all before changing any
+    const tiers = corridors.map((c) => this.deps.desk.tierOf(c, msg.sendAmount)); // validates all before changing any
     const client = ws.getUserData();
     const added = new Set(corridors.filter((c) => !client.topics.has(c))).size;
     const held = this.#subscriptions.get(client.principal.name) ?? 0;
@@ -223,7 +223,7 @@ export class Stream {
       ws.subscribe(topic);
       client.topics.set(corridor, topic);
       // The latest price now, so a client never waits for the next tick to show something.
-      const s = this.deps.engine.hub.get(corridor);
+      const s = this.deps.hub.get(corridor);
       if (s) ws.send(quoteFrame(s, tiers[i]!));
     });
   }
@@ -240,20 +240,17 @@ export class Stream {
     }
   }
 
-  /** The same path as REST: scope, rate limit, engine.lock (the store holds the quote before we answer). */
+  /** The same lock path as REST (scope, shutdown, rate limit, then the desk), answered with a locked or an error frame. */
   #lock(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
     const reqId = msg.reqId;
     if (typeof reqId !== 'string' || reqId.length === 0 || reqId.length > 128) throw fxError('invalid_request', 'lock needs a reqId string of 1-128 characters');
-    this.#fields(msg, ['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount']);
-    const client = ws.getUserData();
-    if (this.#draining) throw fxError('shutting_down', 'the server is shutting down; lock on another instance');
-    if (!client.principal.scopes.has('lock')) throw fxError('forbidden', 'this API key needs the lock scope');
-    this.deps.limits.take(client.principal, 'lock');
-    const { side, amount } = amountOf(msg);
-    const inFlight = this.deps.inFlight;
+    const locked = lockFor(this.locks, ws.getUserData().principal, () => {
+      this.#fields(msg, ['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount']);
+      return { request: { corridor: msg.corridor, ...amountOf(msg) } };
+    });
+    const inFlight = this.inFlight;
     inFlight.count++;
-    this.deps.engine
-      .lock({ corridor: msg.corridor, side, amount }, { principal: client.principal.name })
+    locked
       .then(
         ({ body }) => {
           if (this.#sockets.has(ws)) this.#watch(ws, reqId, body);
@@ -276,7 +273,7 @@ export class Stream {
     const { id, expiresAt } = JSON.parse(body) as { id: string; expiresAt: string };
     const client = ws.getUserData();
     const timer = setTimeout(() => {
-      void this.deps.engine.getQuote(id).then(
+      void this.deps.desk.getQuote(id).then(
         (current) => {
           this.#lockedBy.delete(id);
           if (!this.#sockets.has(ws) || !client.locks?.delete(id)) return;
@@ -308,16 +305,8 @@ export class Stream {
     ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
   }
 
-  /** Sockets closed as slow consumers since start. */
-  slowConsumerCloses = 0;
-
   get clients(): number {
     return this.#sockets.size;
-  }
-
-  /** Shutdown has begun: no new sockets or locks; in-flight ones finish. */
-  drain(): void {
-    this.#draining = true;
   }
 
   /** Closes every socket with 1001 (going away). */

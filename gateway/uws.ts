@@ -10,11 +10,4 @@ export function nativeBinding(): { native: boolean; abi: string } {
   return { native: String(uws.App).includes('[native code]'), abi: process.versions.modules };
 }
 
-export function assertNative(): void {
-  const { native, abi } = nativeBinding();
-  if (!native)
-    throw new Error(`uWebSockets.js loaded its pure-JS fallback, not the native binding (Node ABI ${abi}); ` +
-      'run on Node 20 (ABI 115) with the pinned package, and do not set UWS_USE_FALLBACK');
-}
-
 export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';

@@ -12,7 +12,7 @@ import { serverCommand, type Pinning } from './machine.js';
  * operators start it), the plain peer, and the bare uWS server of the limit rows.
  */
 export const ENTRIES = {
-  engine: fileURLToPath(new URL('../../gateway/main.js', import.meta.url)),
+  engine: fileURLToPath(new URL('../../app/main.js', import.meta.url)),
   peer: fileURLToPath(new URL('../peer/main.js', import.meta.url)),
   limit: fileURLToPath(new URL('../limit-server.js', import.meta.url)),
 } as const;

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { WebSocket, WebSocketServer } from 'ws';
+import { defaultFeedTimings } from '../../config/index.js';
 import { SyntheticFeed, systemFeedClock } from '../../feeds/index.js';
 import { readPeerConfig, type PeerLimits } from './config.js';
 import { PeerError, problemBody } from './errors.js';
@@ -324,7 +325,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
 
   const s = config.synthetic;
   const feeds = opts.feeds === false || !s ? [] : Object.entries<any>(s.partners).map(([partner, p]) =>
-    new SyntheticFeed(partner, { seed: s.seed ?? 42, ticksPerSecond: s.ticksPerSecond ?? 4, mids: s.mids }, p, (t) => pricer.onTick(t), systemFeedClock));
+    new SyntheticFeed(partner, { seed: s.seed ?? 42, ticksPerSecond: s.ticksPerSecond ?? 4, mids: s.mids }, p, (t) => pricer.onTick(t), systemFeedClock, defaultFeedTimings()));
   for (const f of feeds) f.start();
 
   await new Promise<void>((resolve, reject) => {

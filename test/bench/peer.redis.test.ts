@@ -39,14 +39,18 @@ describe('the bench peer (redis)', () => {
 
     client.send({ op: 'subscribe', corridors: ['USD-INR'] });
     await client.next((f) => f.type === 'quote' && f.corridor === 'USD-INR');
+    const control = await StreamClient.open(`ws://127.0.0.1:${peer.port}/v1/stream`, { authorization: `Bearer ${CLIENT}` });
+    control.send({ op: 'subscribe', corridors: ['USD-INR'] });
     client.send({ op: 'unsubscribe', corridors: ['USD-INR'] });
-    await new Promise((r) => setTimeout(r, 100)); // frames already on the wire may still land
-    const before = client.frames.length;
-    await new Promise((r) => setTimeout(r, 400)); // 20 ticks/s per partner: USD-INR moves several times meanwhile
-    expect(client.frames.slice(before).filter((f) => f.type === 'quote')).toEqual([]);
-
+    // Frames are answered in order: once the error for this bad op is back, the unsubscribe has been applied.
     client.send({ op: 'nope' });
     expect(await client.next((f) => f.type === 'error')).toMatchObject({ code: 'unknown_op' });
+    const before = client.frames.length;
+    // USD-INR moves on: the control socket sees three more prices, the unsubscribed one none.
+    const seen = control.frames.filter((f) => f.type === 'quote').length;
+    await eventually(() => (control.frames.filter((f) => f.type === 'quote').length >= seen + 3 ? true : undefined));
+    expect(client.frames.slice(before).filter((f) => f.type === 'quote')).toEqual([]);
+    control.close();
     client.close();
   });
 

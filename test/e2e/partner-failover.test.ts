@@ -51,7 +51,7 @@ describe('a partner dies mid-stream', () => {
     await b?.close();
   });
 
-  const routed = () => server.engine.hub.get('USD-INR')?.routes[0]?.legs[0]?.partner;
+  const routed = () => server.core.hub.get('USD-INR')?.routes[0]?.legs[0]?.partner;
   const lockRoute = async () => {
     const res = await http(server.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '1000.00' } });
     expect(res.status).toBe(201);

@@ -79,7 +79,11 @@ describe('a pricer and a gateway in separate processes', () => {
     const quietPricer = await spawnEngine({ ...env, FX_ROLE: 'pricer' });
     const quietGateway = await spawnEngine({ ...env, FX_ROLE: 'gateway' });
     try {
-      await new Promise((r) => setTimeout(r, 2_500)); // well past maxStalenessMs with no visible price change
+      // For well past maxStalenessMs with no visible price change, the gateway never once calls USD-INR untradeable.
+      for (const until = Date.now() + 2_500; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        const { json } = await http(quietGateway.base, 'GET', '/v1/corridors', { key: CLIENT });
+        expect(json.corridors.find((c: any) => c.id === 'USD-INR')).toMatchObject({ tradeable: true });
+      }
       const lock = await http(quietGateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
       expect(lock.status).toBe(201);
       expect((await http(quietGateway.base, 'GET', '/readyz')).status).toBe(200);

@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, validateConfig } from '../../config/index.js';
-import { minorUnits, receiveFor, sendFor, type Engine } from '../../engine/index.js';
+import { minorUnits, receiveFor, sendFor } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
-import { engineWith, priced } from '../helpers/engine.js';
+import { engineWith, priced, type TestEngine } from '../helpers/engine.js';
 import { eventually } from '../helpers/server.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 
-const lock = (engine: Engine, corridor: string, side: 'send' | 'receive', amount: string) =>
-  engine.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
+const lock = (engine: TestEngine, corridor: string, side: 'send' | 'receive', amount: string) =>
+  engine.desk.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
 
 describe('locking with the shipped config', () => {
-  let engine: Engine;
+  let engine: TestEngine;
   beforeAll(async () => {
     engine = await priced(engineWith());
   });
@@ -78,7 +78,7 @@ describe('an unavailable corridor', () => {
       const s = await eventually(() => engine.hub.get('USD-INR'));
       expect(s).toMatchObject({ tradeable: false, reason: 'no eligible route' });
       await expect(lock(engine, 'USD-INR', 'send', '100')).rejects.toMatchObject({ code: 'corridor_unavailable' });
-      expect(engine.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null });
+      expect(engine.desk.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null });
     } finally {
       await engine.close();
     }
@@ -90,7 +90,7 @@ describe('a pricing worker crash', () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'fx-crash-')), 'crash');
     process.env.FX_TEST_CRASH_MARKER = marker;
     const engine = engineWith({ pricingWorker: new URL('../helpers/crash-once-worker.ts', import.meta.url) });
-    const metrics = new Metrics(engine);
+    const metrics = new Metrics(() => [], true);
     try {
       await priced(engine);
       const before = engine.hub.get('USD-PHP')!;
@@ -114,7 +114,7 @@ describe('a pricing worker crash', () => {
 });
 
 describe('a lock retried with the same Idempotency-Key', () => {
-  let engine: Engine;
+  let engine: TestEngine;
   beforeAll(async () => {
     engine = await priced(engineWith());
   });
@@ -122,18 +122,18 @@ describe('a lock retried with the same Idempotency-Key', () => {
 
   it('answers with the quote it locked before, even once the corridor has no price', async () => {
     const opts = { principal: 'test', idempotencyKey: 'order-1' };
-    const first = await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
+    const first = await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
     expect(first.replayed).toBe(false);
     // The desk disables every partner: USD-INR has no route now.
     const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
     for (const p of Object.values<any>(doc.partners)) p.enabled = false;
     engine.applyConfig(validateConfig(doc));
-    await eventually(() => (engine.corridors().find((c) => c.id === 'USD-INR')?.tradeable ? undefined : true));
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
-    expect(await engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await eventually(() => (engine.desk.corridors().find((c) => c.id === 'USD-INR')?.tradeable ? undefined : true));
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
+    expect(await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
     // Keys are scoped to the caller: another principal's same key is its own.
-    await expect(engine.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
+    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
       .rejects.toMatchObject({ code: 'corridor_unavailable' });
   });
 });

@@ -2,7 +2,7 @@
 // lifecycle pushes, malformed frames answered with codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorridorSnapshot } from '../../engine/index.js';
-import { CLIENT, DESK, eventually, http, startServer, TRANSFER, type TestServer } from '../helpers/server.js';
+import { CLIENT, DESK, eventually, http, startServer, STREAM_ONLY, TRANSFER, type TestServer } from '../helpers/server.js';
 import { StreamClient } from '../helpers/ws-client.js';
 
 const auth = { authorization: `Bearer ${CLIENT}` };
@@ -36,7 +36,7 @@ describe('the quote stream', () => {
     });
     // The pool prices every corridor once at start-up (not tradeable: no partners); wait for that batch so
     // it does not land among the snapshots the tests publish.
-    await eventually(() => (Object.keys(server.config().config.corridors).every((c) => server.engine.hub.get(c)) ? true : undefined), 15_000);
+    await eventually(() => (Object.keys(server.config().config.corridors).every((c) => server.core.hub.get(c)) ? true : undefined), 15_000);
   });
   afterAll(async () => server?.close());
 
@@ -49,7 +49,7 @@ describe('the quote stream', () => {
     const published: Record<string, number[]> = Object.fromEntries(corridors.map((c) => [c, []]));
     for (let i = 0; i < 40; i++) {
       for (const c of corridors) {
-        published[c]!.push(server.engine.hub.accept(snapshot(c, `84.${1000 + i}`))!.seq);
+        published[c]!.push(server.core.hub.accept(snapshot(c, `84.${1000 + i}`))!.seq);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -80,12 +80,13 @@ describe('the quote stream', () => {
       if (f.type === 'quote') latenciesMs.push(Date.now() - f.ts / 1000);
     });
     const pad = '9'.repeat(200); // fat rates fill the slow socket's buffers sooner
-    for (let round = 0; round < 2_000 && server.gateway.stream!.slowConsumerCloses === 0; round++) {
-      for (let i = 0; i < 30; i++) for (const c of ['USD-MXN', 'USD-JPY', 'GBP-EUR']) server.engine.hub.accept(snapshot(c, `19.${pad}${i}`));
-      probeSeqs.push(server.engine.hub.accept(snapshot('KWD-INR', `274.${round}`))!.seq);
+    const slowCloses = async () => (await server.metrics.wsSlowCloses.get()).values[0]?.value ?? 0;
+    for (let round = 0; round < 2_000 && (await slowCloses()) === 0; round++) {
+      for (let i = 0; i < 30; i++) for (const c of ['USD-MXN', 'USD-JPY', 'GBP-EUR']) server.core.hub.accept(snapshot(c, `19.${pad}${i}`));
+      probeSeqs.push(server.core.hub.accept(snapshot('KWD-INR', `274.${round}`))!.seq);
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(server.gateway.stream!.slowConsumerCloses).toBe(1);
+    expect(await slowCloses()).toBe(1);
     (slow.socket as any)._socket.resume();
     await eventually(() => slow.closed, 10_000);
     expect(slow.closed?.code).toBe(4008);
@@ -102,8 +103,8 @@ describe('the quote stream', () => {
   });
 
   it('locks over the socket, then pushes quote_redeemed after a REST redeem and quote_expired after expiry', async () => {
-    server.engine.hub.accept(snapshot('USD-INR', '83.5000'));
-    server.engine.hub.accept(snapshot('USD-PHP', '57.5000'));
+    server.core.hub.accept(snapshot('USD-INR', '83.5000'));
+    server.core.hub.accept(snapshot('USD-PHP', '57.5000'));
     const client = await StreamClient.open(server.ws, auth);
     client.send({ op: 'lock', reqId: 'r1', corridor: 'USD-INR', sendAmount: '100.00' });
     const locked = await client.next((f) => f.type === 'locked' && f.reqId === 'r1');
@@ -160,12 +161,20 @@ describe('the quote stream', () => {
     await eventually(() => client.closed);
   });
 
-  it('refuses a lock over the stream for a key without the lock scope', async () => {
-    // demo-desk-key has every scope; demo-transfer-key cannot even open the stream.
+  it('refuses a lock over the stream and over REST for a key without the lock scope', async () => {
+    server.core.hub.accept(snapshot('USD-INR', '83.5000')); // a fresh price: only the scope can refuse
+    // demo-transfer-key cannot even open the stream.
     await expect(StreamClient.open(server.ws, { authorization: `Bearer ${TRANSFER}` })).rejects.toThrow(/403/);
+    const watcher = await StreamClient.open(`${server.ws}?apiKey=${STREAM_ONLY}`);
+    watcher.send({ op: 'lock', reqId: 'w1', corridor: 'USD-INR', sendAmount: '100.00' });
+    expect(await watcher.next((f) => f.reqId === 'w1')).toMatchObject({ type: 'error', code: 'forbidden' });
+    const rest = await http(server.base, 'POST', '/v1/quotes', { key: STREAM_ONLY, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
+    expect([rest.status, rest.json.code]).toEqual([403, 'forbidden']);
+    // demo-desk-key has every scope: the same lock goes through.
     const desk = await StreamClient.open(`${server.ws}?apiKey=${DESK}`);
     desk.send({ op: 'lock', reqId: 'd1', corridor: 'USD-INR', sendAmount: '100.00' });
     expect((await desk.next((f) => f.reqId === 'd1')).type).toBe('locked');
+    watcher.close();
     desk.close();
   });
 });

@@ -1,20 +1,34 @@
-import { defaultConfigPath, loadConfig, type LoadedConfig } from '../../config/index.js';
-import { Engine, MemoryQuoteStore, systemClock } from '../../engine/index.js';
+import { defaultConfigPath, defaultFeedTimings, loadConfig, type LoadedConfig } from '../../config/index.js';
+import { buildCore } from '../../app/index.js';
+import { MemoryQuoteStore, systemClock, type PartnerTick, type QuoteDesk, type QuoteHub, type TickOutcome } from '../../engine/index.js';
 import { SyntheticFeed } from '../../feeds/index.js';
 import { ManualClock } from './manual-clock.js';
 import { eventually } from './server.js';
 
-export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } = {}): Engine {
+/** The `all` role's core without a gateway: pricing loop, hub and quote desk on an in-memory store. */
+export interface TestEngine {
+  hub: QuoteHub;
+  desk: QuoteDesk;
+  ingest(tick: PartnerTick): TickOutcome;
+  applyConfig(next: LoadedConfig): void;
+  close(): Promise<void>;
+  /** The config in force. */
+  readonly config: LoadedConfig;
+}
+
+export function engineWith(opts: { config?: LoadedConfig; pricingWorker?: URL } = {}): TestEngine {
   const config = opts.config ?? loadConfig(defaultConfigPath());
-  return new Engine({ config, store: new MemoryQuoteStore(systemClock, 60_000), pricingWorker: opts.pricingWorker });
+  const core = buildCore('all', { config, store: new MemoryQuoteStore(systemClock, 60_000), pricingWorker: opts.pricingWorker });
+  const desk = core.desk!;
+  return { hub: core.hub, desk, ingest: core.ingest!, applyConfig: (next) => core.applyConfig(next), close: () => core.close(), get config() { return desk.config; } };
 }
 
 /** `rounds` rounds of ticks from every synthetic partner of the engine's config, on a manual clock. */
-function tickAll(engine: Engine, rounds = 1): void {
+function tickAll(engine: TestEngine, rounds = 1): void {
   const s = engine.config.config.synthetic!;
   for (const [partner, p] of Object.entries(s.partners)) {
     const clock = new ManualClock();
-    const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), clock);
+    const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), clock, defaultFeedTimings());
     feed.start(); // connecting emits the first round; each advance of the interval emits the next
     for (let i = 1; i < rounds; i++) clock.advance(feed.tickIntervalMs);
     feed.stop();
@@ -22,7 +36,7 @@ function tickAll(engine: Engine, rounds = 1): void {
 }
 
 /** Waits until every corridor has a tradeable snapshot priced under the config in force. */
-function allTradeable(engine: Engine): Promise<true> {
+function allTradeable(engine: TestEngine): Promise<true> {
   return eventually(() => {
     const ok = Object.keys(engine.config.config.corridors).every((id) => {
       const s = engine.hub.get(id);
@@ -33,7 +47,7 @@ function allTradeable(engine: Engine): Promise<true> {
 }
 
 /** One round of synthetic ticks, then waits until every corridor is priced and tradeable. */
-export async function priced(engine: Engine): Promise<Engine> {
+export async function priced(engine: TestEngine): Promise<TestEngine> {
   tickAll(engine);
   await allTradeable(engine);
   return engine;

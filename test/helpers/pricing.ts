@@ -1,6 +1,6 @@
 // A small desk config and tick builders for pricing tests that run the worker's code in-process.
 import { validateConfig, type LoadedConfig } from '../../config/index.js';
-import { encodeTicks, priceBatch, pricingConfig, type BookTick, type PricedCorridor, type PricingConfig, type VolatilityState } from '../../engine/index.js';
+import { tickLines, priceBatch, pricingConfig, type BookTick, type PricedCorridor, type PricingConfig, type VolatilityState } from '../../engine/index.js';
 
 /** Wednesday 2026-11-18 10:00 in New York: the FX market is open. */
 export const OPEN = Date.parse('2026-11-18T15:00:00Z');
@@ -40,7 +40,7 @@ export function price(
 ): PricedCorridor & { heldOut: string[] } {
   const pc = 'corridors' in cfg ? cfg : pricingConfig(cfg);
   const { corridors, heldOut } = priceBatch(
-    { nowMs: opts.nowMs ?? OPEN, configVersion: pc.version, corridors: [corridor], ticks: typeof ticks === 'string' ? ticks : encodeTicks(ticks), volatility: opts.volatility ?? {} }, pc,
+    { nowMs: opts.nowMs ?? OPEN, configVersion: pc.version, corridors: [corridor], ticks: typeof ticks === 'string' ? ticks : tickLines(ticks), volatility: opts.volatility ?? {} }, pc,
   );
   return { ...corridors[0]!, heldOut };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath } from '../../config/index.js';
-import { start, type Running } from '../../gateway/index.js';
+import { start, type Running } from '../../app/index.js';
+import { sha256 } from '../../gateway/index.js';
 import { REDIS_URL, testPrefix } from './redis.js';
 
 export type StoreKind = 'memory' | 'redis';
@@ -14,6 +15,8 @@ export function writeConfig(edit: (doc: any) => void = () => {}): string {
   const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
   // Tests drive bursts far past a real client's rate; the tests of limits set their own.
   doc.limits = { lockPerSecond: 100_000, lockBurst: 100_000, redeemPerSecond: 100_000, redeemBurst: 100_000 };
+  // A key that may watch the stream and nothing else: the lock paths must refuse it.
+  doc.apiKeys.push({ name: 'test-stream-only', sha256: sha256(STREAM_ONLY), scopes: ['stream'] });
   edit(doc);
   const path = join(mkdtempSync(join(tmpdir(), 'fx-config-')), 'config.yaml');
   writeFileSync(path, stringify(doc));
@@ -41,6 +44,8 @@ export async function startServer(opts: { store: StoreKind; edit?: (doc: any) =>
 export const CLIENT = 'demo-client-key';
 export const TRANSFER = 'demo-transfer-key';
 export const DESK = 'demo-desk-key';
+/** Scope stream only (added by writeConfig). */
+export const STREAM_ONLY = 'test-stream-only-key';
 
 export async function http(base: string, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   const res = await fetch(base + path, {

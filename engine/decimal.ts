@@ -1,16 +1,11 @@
-// The only module that imports decimal.js. Everything else passes money and rates as strings.
+// Decimal arithmetic: money, rates, spreads and the volatility sums. The only module that imports decimal.js;
+// everything else passes these values as strings.
 import { Decimal as DecimalJs } from 'decimal.js';
 import currencyCodes from 'currency-codes';
+import { compareDecimals, isDecimal, places } from '../config/index.js';
 
 const D = DecimalJs.clone({ precision: 40, rounding: DecimalJs.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
 type Dec = InstanceType<typeof D>;
-
-const DECIMAL = /^(?:0|[1-9]\d{0,17})(?:\.\d{1,18})?$/;
-
-/** True for a plain, non-negative decimal string ("83.40", "0.5"); no exponent, sign or spaces. */
-export function isDecimal(s: unknown): s is string {
-  return typeof s === 'string' && DECIMAL.test(s);
-}
 
 // currency-codes scans its whole list per lookup: remember the answers (a few hundred codes at most).
 const minorByCode = new Map<string, number | undefined>();
@@ -22,11 +17,6 @@ export function minorUnits(currency: string): number | undefined {
   const minor = c && Number.isInteger(c.digits) ? c.digits : undefined;
   if (/^[A-Z]{3}$/.test(currency)) minorByCode.set(currency, minor);
   return minor;
-}
-
-function places(s: string): number {
-  const dot = s.indexOf('.');
-  return dot < 0 ? 0 : s.length - dot - 1;
 }
 
 /**
@@ -53,19 +43,7 @@ export function canonical(s: string): string {
 
 /** Compares two decimal strings; plain non-negative ones (no leading zeros) by their digits, exactly. */
 export function compare(a: string, b: string): number {
-  if (!isDecimal(a) || !isDecimal(b)) return new D(a).cmp(b);
-  const da = a.indexOf('.');
-  const db = b.indexOf('.');
-  const ai = da < 0 ? a : a.slice(0, da);
-  const bi = db < 0 ? b : b.slice(0, db);
-  if (ai.length !== bi.length) return ai.length < bi.length ? -1 : 1;
-  if (ai !== bi) return ai < bi ? -1 : 1;
-  const af = da < 0 ? '' : a.slice(da + 1);
-  const bf = db < 0 ? '' : b.slice(db + 1);
-  const n = Math.max(af.length, bf.length);
-  const x = af.padEnd(n, '0');
-  const y = bf.padEnd(n, '0');
-  return x === y ? 0 : x < y ? -1 : 1;
+  return isDecimal(a) && isDecimal(b) ? compareDecimals(a, b) : new D(a).cmp(b);
 }
 
 /** A decimal string (plain, non-negative) parsed once, for the pricing workers' hot path. */

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { canonical, compare, parseAmount } from '../../engine/money.js';
+import { canonical, compare, parseAmount } from '../../engine/decimal.js';
 
 const plain = fc
   .tuple(fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 10n ** 17n }).map(String)), fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }))

@@ -1,0 +1,164 @@
+// The pricing loop: ticks in, priced snapshots into the quote hub.
+//
+//   feeds ──ingest()──► RateBook ──dirty corridors──► one batch per event-loop turn ──► PricingPool (workers)
+//                                                                                          │
+//                                      QuoteHub (latest snapshot per corridor) ◄── PricedCorridor[] ┘
+//
+// One batch is in flight at a time, so ticks that arrive meanwhile coalesce into the next one.
+import type { LoadedConfig } from '../config/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { channels } from './diagnostics.js';
+import type { PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
+import { pricingConfig } from './pricing-config.js';
+import { PricingPool } from './pricing-pool.js';
+import type { QuoteHub } from './quote-hub.js';
+import { RateBook, type TickOutcome } from './rate-book.js';
+import { corridorsByPair, pairsFor } from './routes.js';
+import type { PartnerTick } from './types.js';
+
+export interface PricingLoopOptions {
+  config: LoadedConfig;
+  hub: QuoteHub;
+  clock?: Clock;
+  /** Replaces the pricing worker entry (tests wrap it to crash on purpose). */
+  pricingWorker?: URL;
+}
+
+export class PricingLoop {
+  readonly #hub: QuoteHub;
+  readonly #clock: Clock;
+  readonly #book: RateBook;
+  readonly #pool: PricingPool;
+  #loaded!: LoadedConfig;
+  #pricing!: PricingConfig;
+  #pairIndex!: Map<string, string[]>;
+  readonly #pairsByCorridor = new Map<string, string[]>();
+  /** corridor -> arrival (µs) of the first tick that dirtied it since its last batch */
+  readonly #dirty = new Map<string, number>();
+  /** corridor -> volatility state the last accepted batch left */
+  readonly #volatility = new Map<string, VolatilityState>();
+  /** "partner pair" -> seq of the last tick reported held out, so each is reported once */
+  readonly #heldOut = new Map<string, number>();
+  #scheduled = false;
+  #inFlight: Promise<void> | undefined;
+  readonly #sweep: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(opts: PricingLoopOptions) {
+    this.#hub = opts.hub;
+    this.#clock = opts.clock ?? systemClock;
+    this.#book = new RateBook(opts.config.config.pricing);
+    this.#pool = new PricingPool(opts.config.config.pricing.workers, opts.pricingWorker);
+    // Every corridor starts dirty: priced at once, ticks or not (so an untradeable one says so).
+    this.applyConfig(opts.config);
+    this.#sweep = setInterval(() => this.#sweepStale(), opts.config.config.pricing.staleSweepMs);
+    this.#sweep.unref();
+  }
+
+  /** Swaps the config atomically: every batch after this one is priced under it; all corridors re-priced. */
+  applyConfig(next: LoadedConfig): void {
+    const c = next.config;
+    this.#pricing = pricingConfig(next);
+    this.#book.setLimits(c.pricing);
+    this.#pairIndex = corridorsByPair(this.#pricing.corridors, c.pricing.pivots);
+    this.#pairsByCorridor.clear();
+    for (const [id, { send, receive }] of Object.entries(this.#pricing.corridors)) this.#pairsByCorridor.set(id, pairsFor(send, receive, c.pricing.pivots));
+    this.#loaded = next;
+    const now = this.#clock.nowUs();
+    for (const id of Object.keys(c.corridors)) this.#markDirty(id, now);
+  }
+
+  /** Offers a partner tick to the book; an accepted one re-prices the corridors that can use its pair. */
+  ingest(tick: PartnerTick): TickOutcome {
+    const receivedAtUs = this.#clock.nowUs();
+    const outcome = this.#book.offer(tick, this.#clock.nowMs(), receivedAtUs);
+    if (channels.tick.hasSubscribers) channels.tick.publish({ partner: tick.partner, pair: tick.pair, outcome });
+    if (outcome === 'accepted') for (const id of this.#pairIndex.get(tick.pair) ?? []) this.#markDirty(id, receivedAtUs);
+    return outcome;
+  }
+
+  #markDirty(corridor: string, sinceUs: number): void {
+    if (!this.#dirty.has(corridor)) this.#dirty.set(corridor, sinceUs);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight || this.#closed) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#dirty.size > 0 && !this.#inFlight && !this.#closed) this.#inFlight = this.#flush().finally(() => {
+        this.#inFlight = undefined;
+        if (this.#dirty.size > 0) this.#schedule();
+      });
+    });
+  }
+
+  /** Prices every dirty corridor in one batch. */
+  async #flush(): Promise<void> {
+    const dirty = new Map(this.#dirty);
+    this.#dirty.clear();
+    const pricing = this.#pricing;
+    const corridors = [...dirty.keys()].filter((id) => pricing.corridors[id]);
+    const pairs = new Set(corridors.flatMap((id) => this.#pairsByCorridor.get(id) ?? []));
+    const volatility: Record<string, VolatilityState> = {};
+    for (const id of corridors) {
+      const v = this.#volatility.get(id);
+      if (v) volatility[id] = v;
+    }
+    const batch: PricingBatch = { nowMs: this.#clock.nowMs(), configVersion: pricing.version, corridors, ticks: this.#book.linesFor(pairs), volatility };
+    const start = performance.now();
+    try {
+      let result: PricingResult = await this.#pool.price(batch);
+      // A worker that does not hold this config version yet gets it once; later batches name it only.
+      if (result.kind === 'needConfig') result = await this.#pool.price({ ...batch, config: pricing });
+      if (result.kind === 'needConfig') throw new Error(`pricing worker refused config ${pricing.version} it was sent`);
+      if (channels.batch.hasSubscribers) channels.batch.publish({ size: corridors.length, durationUs: (performance.now() - start) * 1000, workUs: result.workUs });
+      if (this.#closed) return;
+      this.#reportHeldOut(result.heldOut);
+      for (const p of result.corridors) {
+        // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
+        if (p.configVersion !== this.#pricing.version) continue;
+        if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
+        const c = pricing.corridors[p.corridor]!;
+        const published = this.#hub.offer(p, c.send, c.receive);
+        if (published && channels.snapshot.hasSubscribers)
+          channels.snapshot.publish({ corridor: p.corridor, tradeable: p.tradeable, latencyUs: published.ts - dirty.get(p.corridor)! });
+      }
+    } catch (error) {
+      if (this.#closed) return; // the pool was torn down under the batch on purpose
+      // A worker crash loses no corridor: they go back to dirty and the next batch re-prices them.
+      channels.workerError.publish({ error });
+      for (const [id, since] of dirty) if (!this.#dirty.has(id)) this.#dirty.set(id, since);
+    }
+  }
+
+  #reportHeldOut(heldOut: string[]): void {
+    for (const h of heldOut) {
+      const [partner, pair, seqText] = h.split(' ') as [string, string, string];
+      const seq = Number(seqText);
+      const key = `${partner} ${pair}`;
+      if ((this.#heldOut.get(key) ?? -1) >= seq) continue;
+      this.#heldOut.set(key, seq);
+      if (channels.heldOut.hasSubscribers) channels.heldOut.publish({ partner, pair, seq });
+    }
+  }
+
+  /** Legs age while no ticks arrive: re-price a corridor whose oldest leg is about to pass its bound (another route may take over). */
+  #sweepStale(): void {
+    const nowUs = this.#clock.nowUs();
+    const sweepUs = this.#loaded.config.pricing.staleSweepMs * 1000;
+    for (const s of this.#hub.all()) {
+      const c = this.#pricing.corridors[s.corridor];
+      if (c && s.tradeable && nowUs - s.oldestTickUs + sweepUs > c.maxStalenessMs * 1000) this.#markDirty(s.corridor, nowUs);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    // Let a batch in flight come back (bounded) rather than terminate the worker under it.
+    if (this.#inFlight) await Promise.race([this.#inFlight, new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await this.#pool.close();
+  }
+}

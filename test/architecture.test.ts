@@ -1,0 +1,50 @@
+// DESIGN.md's dependency directions, checked on every import of the source folders:
+// app -> gateway -> engine; app -> feeds -> engine types only; engine never imports gateway, feeds or app;
+// config is imported by all (patterns, schema types) and imports none of them; sdk imports nothing of the server.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../config/index.js';
+
+const root = projectRoot();
+const FOLDERS = ['app', 'engine', 'feeds', 'gateway', 'config', 'sdk'];
+
+function files(dir: string): string[] {
+  try {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : files(path);
+      return path.endsWith('.ts') ? [path] : [];
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** Every relative import of a file that leaves its folder: [folder imported, type-only?]. */
+function imports(file: string): { folder: string; typeOnly: boolean }[] {
+  const own = relative(root, file).split('/')[0];
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s+'(\.[^']+)'/gm)].flatMap((m) => {
+    const target = relative(root, join(file, '..', m[3]!)).split('/')[0]!;
+    return target === own || !FOLDERS.includes(target) ? [] : [{ folder: target, typeOnly: m[2] !== undefined }];
+  });
+}
+
+const allowed: Record<string, (i: { folder: string; typeOnly: boolean }) => boolean> = {
+  app: () => true,
+  gateway: (i) => i.folder === 'engine' || i.folder === 'config',
+  feeds: (i) => i.folder === 'config' || (i.folder === 'engine' && i.typeOnly),
+  engine: (i) => i.folder === 'config',
+  config: () => false,
+  sdk: () => false,
+};
+
+describe('the dependency directions of DESIGN.md', () => {
+  for (const folder of FOLDERS)
+    it(`holds for ${folder}/`, () => {
+      const wrong = files(join(root, folder)).flatMap((f) =>
+        imports(f).filter((i) => !allowed[folder]!(i)).map((i) => `${relative(root, f)} imports ${i.typeOnly ? 'types of ' : ''}${i.folder}/`));
+      expect(wrong).toEqual([]);
+    });
+});
