@@ -138,6 +138,27 @@ describe('FIX session recovery (own acceptor)', () => {
     expect(feed.state).toBe('connected');
   });
 
+  it('prices a resend taken at the expected number by its OrigSendingTime, not the time it was resent', async () => {
+    await start();
+    await tick();
+    const firstSent = clock.nowMs() - 30_000;
+    acceptor.sendAsResend({ pair: 'USD/INR', bid: '84.11', ask: '84.21', ts: 0, seq: ++rpt }, firstSent);
+    await waitFor(() => ticks.length === 2);
+    expect(ticks[1]).toMatchObject({ bid: '84.11', ts: firstSent });
+    expect(events.errors).toEqual([]);
+  });
+
+  it('refuses a message without SendingTime with Reject 373=1, counts it, and keeps the session and its numbering', async () => {
+    await start();
+    acceptor.sendFields(({ n }) => [[35, '0'], [49, 'PARTNER'], [56, 'FXENGINE'], [34, n]]);
+    await waitFor(() => acceptor.got('3').length === 1);
+    expect([last('3').get(373), last('3').get(371), last('3').get(372), last('3').get(45)]).toEqual(['1', '52', '0', '2']);
+    expect(events.errors.map((e) => e.code)).toEqual(['feed_unparseable']);
+    await tick();
+    expect(acceptor.resendRequests).toEqual([]); // its number was used: the next one is no gap
+    expect(feed.state).toBe('connected');
+  });
+
   it('rejects a SendingTime beyond maxSendingTimeSkewMs with 373=10, then logs out, counts feed_clock_skew, and recovers once the clock is right', async () => {
     await start({ maxSendingTimeSkewMs: 10_000 });
     acceptor.skewMs = 5_000; // inside the bound

@@ -154,6 +154,18 @@ export class FixAcceptor implements Counterpart {
     }
   }
 
+  /** A refresh at our next number marked as a resend of one first sent at `firstSentMs` (PossDupFlag=Y). */
+  sendAsResend(t: WireTick, firstSentMs: number): void {
+    for (const s of this.#live)
+      this.#send(s, 'X', [[262, s.subscription], [268, 2], [279, 1], [269, 0], [55, t.pair], [270, t.bid], [83, t.seq],
+        [279, 1], [269, 1], [55, t.pair], [270, t.ask], [83, t.seq]], { origTs: firstSentMs });
+  }
+
+  /** A message with exactly these fields after BodyLength, under our next number (`n` marks where it goes). */
+  sendFields(fields: (s: { n: number }) => [number, string | number][]): void {
+    for (const s of this.#live) s.socket.write(encodeFix('FIX.4.4', fields({ n: s.outSeq++ })), 'latin1');
+  }
+
   /** Loses `n` outbound messages: the next one carries a MsgSeqNum `n` too high. */
   skipSeq(n: number): void {
     for (const s of this.#live) s.outSeq += n;
