@@ -194,6 +194,8 @@ const fix44Feed = z.strictObject({
   username: z.string().min(1).optional(),
   /** Use "${secret}": the password comes from the environment. */
   password: z.string().min(1).optional(),
+  /** A message whose SendingTime (52) is further than this from our clock: Reject (373=10), Logout, reconnect. */
+  maxSendingTimeSkewMs: ms.default(120_000),
 });
 
 const replayFeed = z.strictObject({
