@@ -11,6 +11,7 @@ COPY feeds feeds
 COPY gateway gateway
 COPY config config
 COPY bench bench
+COPY sdk sdk
 RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim
@@ -25,6 +26,8 @@ COPY --from=build /app/dist dist
 COPY config config
 COPY engine/scripts engine/scripts
 COPY feeds/samples feeds/samples
+# The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> node bin/fx.js corridors
+COPY bin bin
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s --retries=3 \

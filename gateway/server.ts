@@ -56,6 +56,11 @@ export class Gateway {
       return json(200, { corridors: desk.corridors() });
     });
 
+    this.#route('get', '/v1/corridors/:id', { params: 1 }, (req) => {
+      auth(req, 'stream');
+      return json(200, desk.corridor(req.params[0]!));
+    });
+
     this.#route('get', '/v1/corridors/:id/quote', { params: 1 }, (req) => {
       auth(req, 'stream');
       const query = Object.fromEntries(new URLSearchParams(req.query));
@@ -111,7 +116,7 @@ export class Gateway {
       const method = req.getMethod();
       const url = req.getUrl();
       const known = /^\/(healthz|readyz|metrics)$/.test(url) ||
-        (clientApi && /^\/v1\/(corridors(\/[^/]+\/quote)?|quotes(\/[^/]+(\/redeem)?)?|stream)$/.test(url));
+        (clientApi && /^\/v1\/(corridors(\/[^/]+(\/quote)?)?|quotes(\/[^/]+(\/redeem)?)?|stream)$/.test(url));
       const reply = problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${url}`));
       send(res, reply);
       // One label for every unmatched URL; methods beyond the usual ones fold into OTHER.
