@@ -11,10 +11,14 @@ COPY feeds feeds
 COPY gateway gateway
 COPY config config
 COPY bench bench
+COPY sdk sdk
 RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# The commit the image was built from, for fx_build_info: FX_COMMIT=$(git rev-parse --short HEAD) docker compose build
+ARG FX_COMMIT=unknown
+ENV FX_COMMIT=$FX_COMMIT
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -23,6 +27,8 @@ COPY config config
 COPY docs docs
 COPY engine/scripts engine/scripts
 COPY feeds/samples feeds/samples
+# The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> node bin/fx.js corridors
+COPY bin bin
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s --retries=3 \

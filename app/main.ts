@@ -4,7 +4,7 @@
 //   settings ─► config ─► store ─► core (by role: app/roles.ts) ─► gateway (HTTP + WS) ─► feeds (pricing roles)
 //
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { loadConfig, type Config, type LoadedConfig } from '../config/index.js';
 import { MemoryQuoteStore, RedisQuoteStore, SnapshotBus, systemClock, type QuoteStore } from '../engine/index.js';
 import { ApiKeys, Gateway, Metrics, nativeBinding, RateLimits } from '../gateway/index.js';
 import { STARTUP_ERRORS, startupError, type StartupErrorCode } from './errors.js';
@@ -12,7 +12,7 @@ import { buildPartnerFeeds, noFeeds, observeFeeds, type RunningFeeds } from './f
 import { createLogger, logEvents, type Logger } from './logging.js';
 import { watchConfig } from './reload.js';
 import { buildCore, type Core } from './roles.js';
-import { redisEndpoint, settingsFromEnv, type Settings } from './settings.js';
+import { settingsFromEnv, type Settings } from './settings.js';
 
 export interface Running {
   port: number;
@@ -32,17 +32,31 @@ function checkPlatform(settings: Settings): void {
   if (!native)
     throw startupError('uws_not_native', `uWebSockets.js loaded its pure-JS fallback, not the native binding (Node ABI ${abi}); ` +
       'run on Node 20 (ABI 115) with the pinned package, and do not set UWS_USE_FALLBACK');
-  if (settings.role !== 'all' && !settings.redisUrl)
-    throw startupError('role_needs_redis', `FX_ROLE=${settings.role} needs REDIS_URL: pricers and gateways meet in Redis (snapshots and quotes)`);
+  if (settings.role !== 'all' && !settings.redis)
+    throw startupError('role_needs_redis', `FX_ROLE=${settings.role} needs REDIS_URL or REDIS_CLUSTER_NODES: pricers and gateways meet in Redis (snapshots and quotes)`);
+}
+
+/** Production runs on real prices and a durable store, unless told it is a demo. */
+function refuseDemoInProduction(config: Config, settings: Settings): void {
+  if (!settings.production || settings.allowDemoData) return;
+  const pricing = settings.role !== 'gateway' && settings.feeds !== false;
+  const synthetic = Object.keys(config.synthetic?.partners ?? {});
+  if (pricing && settings.replayPath)
+    throw startupError('demo_data_in_production', `NODE_ENV=production refuses to price from a replayed recording (${settings.replayPath}): unset FX_REPLAY and --replay, or set FX_ALLOW_DEMO_DATA=1 for a demo`);
+  if (pricing && synthetic.length)
+    throw startupError('demo_data_in_production', `NODE_ENV=production refuses synthetic partners (${synthetic.join(', ')}): point FX_CONFIG at a config whose feeds are real partners and that has no synthetic section, or set FX_ALLOW_DEMO_DATA=1 for a demo`);
+  if (!settings.redis)
+    throw startupError('memory_store_in_production', 'NODE_ENV=production refuses the in-memory quote store (locked quotes would die with the process): set REDIS_URL or REDIS_CLUSTER_NODES, or FX_ALLOW_DEMO_DATA=1 for a demo');
 }
 
 async function openStore({ config }: LoadedConfig, settings: Settings, logger: Logger): Promise<QuoteStore> {
-  if (!settings.redisUrl) return new MemoryQuoteStore(systemClock, config.store.retentionMs);
+  if (!settings.redis) return new MemoryQuoteStore(systemClock, config.store.retentionMs);
   const store = new RedisQuoteStore({
-    url: settings.redisUrl, retentionMs: config.store.retentionMs, commandTimeoutMs: config.store.commandTimeoutMs,
+    target: settings.redis, retentionMs: config.store.retentionMs, commandTimeoutMs: config.store.commandTimeoutMs,
+    healthCheckIntervalMs: config.store.healthCheckIntervalMs, healthCheckTimeoutMs: config.store.healthCheckTimeoutMs,
     eventsMaxLen: config.store.eventsMaxLen, keyPrefix: settings.redisKeyPrefix,
   });
-  if (!(await store.connected())) logger.error({ redis: redisEndpoint(settings.redisUrl) }, 'Redis is not reachable yet; serving unready until it is');
+  if (!(await store.connected())) logger.error({ redis: store.endpoint }, 'Redis is not reachable yet; serving unready until it is');
   return store;
 }
 
@@ -52,13 +66,14 @@ export async function start(settings: Settings): Promise<Running> {
   const logger = settings.logger ?? createLogger(settings.logLevel);
   checkPlatform(settings);
   const initial = loadConfig(settings.configPath);
+  refuseDemoInProduction(initial.config, settings);
   const store = await openStore(initial, settings, logger);
   const stopLogging = logEvents(logger, store);
-  const core = buildCore(settings.role, { config: initial, store, bus: () => new SnapshotBus(settings.redisUrl!, settings.redisKeyPrefix) });
+  const core = buildCore(settings.role, { config: initial, store, bus: () => new SnapshotBus(settings.redis!, settings.redisKeyPrefix) });
 
   let current = initial;
   let keys = apiKeys(initial, settings);
-  const metrics = new Metrics(() => core.hub.tradeable(current.config.corridors), store.up);
+  const metrics = new Metrics(() => core.hub.tradeable(current.config.corridors), store.up, { commit: settings.commit });
   observeFeeds(metrics);
   const limits = new RateLimits((op) => metrics.rateLimited.inc({ limit: op }));
   metrics.setConfigVersion(initial.version);
@@ -97,7 +112,7 @@ export async function start(settings: Settings): Promise<Running> {
   for (const f of feeds.adapters) f.start();
 
   logger.info({
-    url: `http://localhost:${port}`, store: store.kind, role: settings.role, config: initial.path, configVersion: initial.version,
+    url: `http://localhost:${port}`, store: store.kind, redis: store instanceof RedisQuoteStore ? store.endpoint : undefined, role: settings.role, config: initial.path, configVersion: initial.version,
     uws: nativeBinding(), partners: feeds.adapters.map((f) => f.partner), replay: settings.replayPath,
     demoKeys: keys.demoKeys().map((k) => `${k.key} (${k.scopes.join(', ')})`),
   }, `fx engine listening on http://localhost:${port} with the ${store.kind} quote store`);

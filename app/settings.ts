@@ -1,5 +1,6 @@
 // Settings from the environment and the command line. The only module that reads process.env (through main.ts).
 import { defaultConfigPath } from '../config/index.js';
+import { parseClusterNodes, type RedisTarget } from '../engine/index.js';
 import type { Logger } from 'pino';
 import { startupError } from './errors.js';
 
@@ -10,12 +11,17 @@ export interface Settings {
   /** Overrides server.port from the config when set. */
   port?: number;
   host?: string;
-  redisUrl?: string;
+  /** The Redis (one node or a cluster) for quotes and snapshots; unset: the in-memory store. */
+  redis?: RedisTarget;
   /** Prefix for every Redis key (tests isolate runs with it). */
   redisKeyPrefix?: string;
   role: Role;
   logLevel: string;
   production: boolean;
+  /** FX_ALLOW_DEMO_DATA=1: let production run on synthetic partners or the in-memory store (a demo). */
+  allowDemoData?: boolean;
+  /** The build's commit (FX_COMMIT), for fx_build_info. */
+  commit?: string;
   /** Start the partner feeds of the config, synthetic ones included (default true). */
   feeds?: boolean;
   /** Replay this recording (every partner in it, looping) instead of the configured feeds. */
@@ -34,14 +40,30 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): Setting
     configPath: env.FX_CONFIG ?? defaultConfigPath(),
     port,
     host: env.HOST,
-    redisUrl: env.REDIS_URL || undefined,
+    redis: redisFromEnv(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     role,
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
+    allowDemoData: env.FX_ALLOW_DEMO_DATA === '1',
+    commit: env.FX_COMMIT || undefined,
     replayPath: replayArg(argv) ?? (env.FX_REPLAY || undefined),
     feedSecrets: feedSecrets(env),
   };
+}
+
+/** REDIS_CLUSTER_NODES (a cluster) or REDIS_URL (one node), with REDIS_USERNAME/REDIS_PASSWORD/REDIS_TLS=1 (a secret need not sit in a URL). */
+function redisFromEnv(env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL) throw startupError('invalid_setting', 'set REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster), not both');
+  const auth = { username: env.REDIS_USERNAME || undefined, password: env.REDIS_PASSWORD || undefined, tls: env.REDIS_TLS === '1' };
+  if (env.REDIS_CLUSTER_NODES) {
+    try {
+      return { clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES), ...auth };
+    } catch (err) {
+      throw startupError('invalid_setting', (err as Error).message);
+    }
+  }
+  return env.REDIS_URL ? { url: env.REDIS_URL, ...auth } : undefined;
 }
 
 /** `--replay path` or `--replay=path` (npm start -- --replay feeds/samples/...). */
@@ -56,14 +78,4 @@ function replayArg(argv: string[]): string | undefined {
 /** Every FX_FEED_SECRET_<PARTNER> variable, by name: the feeds pick the configured partners' ones. */
 function feedSecrets(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('FX_FEED_SECRET_') && !!e[1]));
-}
-
-/** host:port/db of a Redis URL, for logs: never its password. */
-export function redisEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || 6379}${u.pathname.length > 1 ? u.pathname : ''}`;
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
 }

@@ -26,8 +26,8 @@ const metrics = () => {
   const cpu = process.cpuUsage();
   return [
     `fx_ws_frames_published_total ${published}`,
-    `fx_process_process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
-    `fx_process_process_resident_memory_bytes ${process.memoryUsage.rss()}`, '',
+    `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+    `process_resident_memory_bytes ${process.memoryUsage.rss()}`, '',
   ].join('\n');
 };
 

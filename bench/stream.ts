@@ -104,7 +104,7 @@ function quantile(merged: Map<number, number>, bucketUs: number, p: number): num
 /**
  * Measures the stream of a running server at `base`: opens the subscribers, lets them settle for a second, then
  * counts every quote frame they receive for `seconds`. RSS and CPU come from the server's own /metrics
- * (fx_process_*), so a server the bench did not start is measured the same way.
+ * (Node's standard process_* metrics), so a server the bench did not start is measured the same way.
  */
 export async function measureStream(base: string, o: StreamOptions): Promise<{ figures: Figures; detail: unknown }> {
   const url = `${base.replace(/^http/, 'ws')}${o.path ?? '/v1/stream'}`;
@@ -129,8 +129,8 @@ export async function measureStream(base: string, o: StreamOptions): Promise<{ f
     for (const r of reports) for (const [bucket, count] of r.histogram) merged.set(bucket, (merged.get(bucket) ?? 0) + count);
     const bucketUs = reports[0]!.bucketUs;
     const frames = reports.reduce((a, r) => a + r.frames, 0);
-    const cpuSeconds = grew(start, end, 'fx_process_process_cpu_seconds_total');
-    const rssGrowth = sample(start, 'fx_process_process_resident_memory_bytes') - sample(before, 'fx_process_process_resident_memory_bytes');
+    const cpuSeconds = grew(start, end, 'process_cpu_seconds_total');
+    const rssGrowth = sample(start, 'process_resident_memory_bytes') - sample(before, 'process_resident_memory_bytes');
     const tickToPublish = (q: number) => Math.round(histogramQuantile(start, end, 'fx_tick_to_publish_seconds', q) * 1e6);
     return {
       figures: {

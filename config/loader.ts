@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { configSchema, type Config } from './schema.js';
@@ -112,10 +112,15 @@ export class ConfigWatcher {
   }
 
   start(): this {
-    // Watch the folder, not the file: editors replace files by rename, which ends a file watch.
+    // Watch the folder, not the file: editors replace files by rename, which ends a file watch. A Kubernetes
+    // ConfigMap never touches the file either: kubelet writes a new ..<timestamp> folder, points a
+    // ..data_tmp symlink at it and renames that over ..data (config.yaml -> ..data/config.yaml), so the
+    // events name ..data and its kin. Either way the content hash skips a reload that changed nothing.
     const file = this.#current.path;
+    const base = basename(file);
     this.#watcher = watch(dirname(file), (_event, name) => {
-      if (name && join(dirname(file), name.toString()) !== file) return;
+      const changed = name?.toString();
+      if (changed && changed !== base && !changed.startsWith('..')) return;
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.reload(), this.debounceMs);
     });

@@ -194,6 +194,8 @@ const fix44Feed = z.strictObject({
   username: z.string().min(1).optional(),
   /** Use "${secret}": the password comes from the environment. */
   password: z.string().min(1).optional(),
+  /** A message whose SendingTime (52) is further than this from our clock: Reject (373=10), Logout, reconnect. */
+  maxSendingTimeSkewMs: ms.default(120_000),
 });
 
 const replayFeed = z.strictObject({
@@ -258,6 +260,10 @@ export const configSchema = z
         retentionMs: ms.default(86_400_000),
         /** Bound on every Redis command; past it the request answers 503 store_unavailable. */
         commandTimeoutMs: ms.default(500),
+        /** How often the store's health probe runs (PING; on a cluster one EXISTS per shard). */
+        healthCheckIntervalMs: ms.default(250),
+        /** A probe unanswered this long calls the store down (/readyz 503) until one answers. */
+        healthCheckTimeoutMs: ms.default(500),
         eventsMaxLen: z.number().int().positive().default(1_000_000),
       })
       .prefault({})),

@@ -33,10 +33,10 @@ export const channels = {
   batch: typedChannel<{ size: number; durationUs: number; workUs: number }>('fx:batch'),
   /** A pricing worker failed a batch. */
   workerError: typedChannel<{ error: unknown }>('fx:worker-error'),
-  /** Every quote store call. */
-  store: typedChannel<{ op: string; outcome: 'ok' | 'error'; durationUs: number }>('fx:store'),
+  /** Every quote store call: answered, failed, or past store.commandTimeoutMs. */
+  store: typedChannel<{ op: string; outcome: 'ok' | 'error' | 'timeout'; durationUs: number }>('fx:store'),
   /** The store's reachability changed. */
   storeState: typedChannel<{ store: string; up: boolean; error?: string | undefined }>('fx:store-state'),
-  /** Every lock and redeem answered: ok, or the error code. */
-  quote: typedChannel<{ op: 'lock' | 'redeem'; outcome: string }>('fx:quote'),
+  /** Every lock and redeem answered (REST and stream): ok, or the error code, and how long it took. */
+  quote: typedChannel<{ op: 'lock' | 'redeem'; outcome: string; durationUs: number }>('fx:quote'),
 };

@@ -91,8 +91,6 @@ export class MemoryQuoteStore implements QuoteStore {
     return () => this.#redeemed.delete(listener);
   }
 
-  async ping(): Promise<void> {}
-
   #purge(): void {
     const now = this.clock.nowMs();
     for (const [k, v] of this.#quotes) if (v.keepUntilMs <= now) this.#quotes.delete(k);

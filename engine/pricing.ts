@@ -12,7 +12,7 @@ import {
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import { parseTickLines } from './tick-wire.js';
-import type { BookTick, Route, SpreadParts, TierPrice } from './types.js';
+import type { BookTick, Route, SpreadParts, TierPrice, UnavailableReason } from './types.js';
 
 const LEG_DP = 10;
 /** More decayed periods than this leave nothing of the old sum worth computing. */
@@ -269,14 +269,14 @@ export class BatchPricer {
   price(id: string): PricedCorridor {
     const cfg = this.cfg;
     const c = cfg.corridors[id];
-    const unavailable = (reason: string): PricedCorridor => ({
+    const unavailable = (reason: UnavailableReason): PricedCorridor => ({
       corridor: id, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion: cfg.version,
     });
-    if (!c) return unavailable('corridor not configured');
+    if (!c) return unavailable('not_configured');
     const pc = corridorPrep(this.#prep, id, c);
     const families = this.#routes(id, c, NO_EXCLUSION);
     const best = families[0];
-    if (!best) return unavailable('no eligible route');
+    if (!best) return unavailable('no_route');
 
     // Each tier is priced on the best route whose partners take the tier's top amount; failing that, on the
     // best one that takes more than the tier's bottom, capped at that route's limit.

@@ -8,20 +8,50 @@ import { isDecimal, type CorridorConfig, type LoadedConfig } from '../config/ind
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
 import { fxError, isFxError } from './errors.js';
-import { canonical, compare, formatMoney, parseAmount, receiveFor, sendFor } from './decimal.js';
+import { canonical, compare, formatMoney, minorUnits, parseAmount, receiveFor, sendFor } from './decimal.js';
 import type { QuoteHub } from './quote-hub.js';
 import { isQuoteId, type LockOutcome, type QuoteStore, type RedeemOutcome } from './quote-store.js';
-import type { AmountSide, CorridorSnapshot, IndicativeQuote, QuoteTerms, RouteLeg, TierPrice } from './types.js';
+import type { AmountSide, CorridorSnapshot, IndicativeQuote, QuoteTerms, RouteLeg, TierPrice, UnavailableReason } from './types.js';
 
-export interface CorridorView {
+/** A corridor's rules: what a client needs to know before it quotes (amounts in the send currency). */
+export interface CorridorRules {
+  minAmount: string;
+  maxAmount: string;
+  /** Fixed fee, in the send currency, taken off the send amount before conversion. */
+  fee: string;
+  sendDecimals: number;
+  receiveDecimals: number;
+  quoteTtlMs: number;
+}
+
+export interface CorridorTierView {
+  tier: number;
+  /** Send amount up to which this tier applies (none on the last tier). */
+  upTo?: string;
+  /** Set while a partner limit caps this tier below its top: larger amounts are refused. */
+  maxAmount?: string;
+  /** The spread and customer rate in force now; null while the corridor (or this tier) has no price. */
+  spreadBps: string | null;
+  rate: string | null;
+}
+
+export interface CorridorView extends CorridorRules {
   id: string;
   send: string;
   receive: string;
   tradeable: boolean;
+  /** Tier 0's rate. */
   rate: string | null;
   mid: string | null;
   updatedAt: string | null;
+  tiers: CorridorTierView[];
+  /** Why it is not tradeable (absent when it is): a stable code, and a sentence for people. */
+  reason?: CorridorReason;
+  reasonDetail?: string;
 }
+
+/** no_price: nothing priced yet (start-up, or a gateway that has not heard from its pricer). */
+export type CorridorReason = UnavailableReason | 'no_price';
 
 export interface LockRequest {
   corridor: unknown;
@@ -51,12 +81,13 @@ interface Firm {
 
 /** Runs a lock or redeem and publishes its outcome (ok, or the error code) for metrics. */
 async function counted<T>(op: 'lock' | 'redeem', fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
   try {
     const result = await fn();
-    channels.quote.publish({ op, outcome: 'ok' });
+    channels.quote.publish({ op, outcome: 'ok', durationUs: (performance.now() - start) * 1000 });
     return result;
   } catch (err) {
-    channels.quote.publish({ op, outcome: isFxError(err) ? err.code : 'internal_error' });
+    channels.quote.publish({ op, outcome: isFxError(err) ? err.code : 'internal_error', durationUs: (performance.now() - start) * 1000 });
     throw err;
   }
 }
@@ -98,6 +129,8 @@ export class QuoteDesk {
   #loaded!: LoadedConfig;
   /** corridor -> its fixed fee in send-currency minor units ("0.00"), formatted once per config */
   readonly #fees = new Map<string, string>();
+  /** corridor -> its rules and tier bounds as the API shows them, formatted once per config */
+  readonly #rules = new Map<string, CorridorRules & { tiers: { upTo?: string }[] }>();
 
   constructor(opts: QuoteDeskOptions) {
     this.hub = opts.hub;
@@ -112,7 +145,17 @@ export class QuoteDesk {
 
   applyConfig(next: LoadedConfig): void {
     this.#fees.clear();
-    for (const [id, cc] of Object.entries(next.config.corridors)) this.#fees.set(id, formatMoney(cc.fixedFee, split(id)[0]));
+    this.#rules.clear();
+    for (const [id, cc] of Object.entries(next.config.corridors)) {
+      const [send, receive] = split(id);
+      const fee = formatMoney(cc.fixedFee, send);
+      this.#fees.set(id, fee);
+      this.#rules.set(id, {
+        minAmount: formatMoney(cc.minAmount, send), maxAmount: formatMoney(cc.maxAmount, send), fee,
+        sendDecimals: minorUnits(send) ?? 2, receiveDecimals: minorUnits(receive) ?? 2, quoteTtlMs: cc.quoteTtlMs,
+        tiers: cc.tiers.map((t) => (t.upTo === undefined ? {} : { upTo: formatMoney(t.upTo, send) })),
+      });
+    }
     this.#loaded = next;
   }
 
@@ -128,17 +171,48 @@ export class QuoteDesk {
   }
 
   corridors(): CorridorView[] {
-    return Object.keys(this.#loaded.config.corridors).map((id) => {
-      const [send, receive] = split(id);
-      const s = this.#fresh(id);
-      return {
-        id, send, receive,
-        tradeable: s !== undefined,
-        rate: s?.tiers[0]?.rate ?? null,
-        mid: s?.mid ?? null,
-        updatedAt: s ? new Date(s.ts / 1000).toISOString() : null,
-      };
+    return Object.keys(this.#loaded.config.corridors).map((id) => this.#view(id));
+  }
+
+  /** One corridor as the API shows it; corridor_not_found for an id not in the config in force. */
+  corridor(id: string): CorridorView {
+    if (!this.#corridor(id)) throw fxError('corridor_not_found', `no corridor ${id}`);
+    return this.#view(id);
+  }
+
+  #view(id: string): CorridorView {
+    const [send, receive] = split(id);
+    const { tiers: bounds, ...rules } = this.#rules.get(id)!;
+    const s = this.#fresh(id);
+    const tiers = bounds.map((b, tier): CorridorTierView => {
+      const t = s?.tiers[tier];
+      const priced = t?.rate != null;
+      return { tier, ...b, ...(priced && t.maxAmount !== undefined ? { maxAmount: t.maxAmount } : {}), spreadBps: priced ? t.spreadBps : null, rate: priced ? t.rate : null };
     });
+    const view: CorridorView = {
+      id, send, receive,
+      tradeable: s !== undefined,
+      rate: s?.tiers[0]?.rate ?? null,
+      mid: s?.mid ?? null,
+      updatedAt: s ? new Date(s.ts / 1000).toISOString() : null,
+      ...rules,
+      tiers,
+    };
+    if (!s) Object.assign(view, this.#whyNot(id));
+    return view;
+  }
+
+  #whyNot(id: string): { reason: CorridorReason; reasonDetail: string } {
+    const s = this.hub.get(id);
+    // Tradeable but not fresh: its legs aged past the bound and nothing has re-priced it yet.
+    const reason: CorridorReason = !s ? 'no_price' : s.tradeable ? 'stale' : (s.reason ?? 'no_route');
+    const detail: Record<CorridorReason, string> = {
+      no_price: 'no price has been made for this corridor yet',
+      no_route: 'no partner route has a fresh, eligible price',
+      stale: `no price fresher than ${this.#corridor(id)!.maxStalenessMs} ms (maxStalenessMs) has arrived`,
+      not_configured: 'the pricer does not hold this corridor in its config yet',
+    };
+    return { reason, reasonDetail: detail[reason] };
   }
 
   /** The spread tier a stream subscription carries: by send amount, or tier 0 without one. */

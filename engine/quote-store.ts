@@ -49,8 +49,6 @@ export interface QuoteStore {
    * redeem script, so every gateway process hears of it. Returns an unsubscribe function.
    */
   onRedeemed(listener: RedeemedListener): () => void;
-  /** Resolves when the store answers; rejects with store_unavailable otherwise. */
-  ping(): Promise<void>;
   readonly up: boolean;
   close(): Promise<void>;
 }

@@ -1,19 +1,19 @@
 // Corridor snapshots from a pricer process to gateway processes, over Redis pub/sub (FX_ROLE=pricer/gateway).
 // Fire and forget: a gateway that misses one simply has the next; one that hears nothing marks prices stale.
-import { Redis } from 'ioredis';
+// Plain PUBLISH, also on a cluster: it reaches every node, so a gateway may subscribe wherever it connects.
+import { createRedis, type RedisClient, type RedisTarget } from './redis-client.js';
+import { keys } from './redis-keys.js';
 import type { CorridorSnapshot } from './types.js';
 
-const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
-
 export class SnapshotBus {
-  readonly #pub: Redis;
-  #sub: Redis | undefined;
+  readonly #pub: RedisClient;
+  #sub: RedisClient | undefined;
   readonly #channel: string;
 
-  constructor(private readonly url: string, prefix = '') {
-    this.#channel = `${prefix}fx:snapshots`;
-    // No offline queue: a snapshot that cannot go now is worthless later.
-    this.#pub = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy });
+  constructor(private readonly target: RedisTarget, prefix = '') {
+    this.#channel = `${prefix}${keys.snapshotsChannel}`;
+    // Fail fast: a snapshot that cannot go now is worthless later.
+    this.#pub = createRedis(target, { role: 'commands' });
     this.#pub.on('error', () => {});
   }
 
@@ -22,7 +22,7 @@ export class SnapshotBus {
   }
 
   subscribe(fn: (s: CorridorSnapshot) => void): void {
-    const sub = new Redis(this.url, { retryStrategy, maxRetriesPerRequest: null });
+    const sub = createRedis(this.target, { role: 'subscriber' });
     sub.on('error', () => {});
     sub.on('message', (_channel: string, text: string) => {
       try {

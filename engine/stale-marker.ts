@@ -25,7 +25,7 @@ export class StaleMarker {
       if (!c || !s.tradeable || nowUs - s.oldestTickUs <= c.maxStalenessMs * 1000) continue;
       // Stamped just after the pricer's last one, not by this machine's clock, so the pricer's next
       // snapshot wins whatever the clock skew between the two.
-      this.hub.accept({ ...s, tradeable: false, reason: 'no fresh snapshot from the pricer', mid: null, routes: [], tiers: [], ts: s.ts + 1 });
+      this.hub.accept({ ...s, tradeable: false, reason: 'stale', mid: null, routes: [], tiers: [], ts: s.ts + 1 });
     }
   }
 

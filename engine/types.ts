@@ -61,6 +61,13 @@ export interface TierPrice {
   route: number | null;
 }
 
+/**
+ * Why a priced corridor is not tradeable: no partner route is eligible (fresh, within limits, enabled), the
+ * newest snapshot is older than the staleness bound (a gateway whose pricer went silent), or the corridor
+ * is not in the config the pricer holds.
+ */
+export type UnavailableReason = 'no_route' | 'stale' | 'not_configured';
+
 /** The pricing pool's output for one corridor: strings only, so it crosses threads and Redis as is. */
 export interface CorridorSnapshot {
   corridor: string;
@@ -68,7 +75,7 @@ export interface CorridorSnapshot {
   receive: string;
   tradeable: boolean;
   /** Why the corridor is not tradeable, when it is not. */
-  reason?: string;
+  reason?: UnavailableReason;
   mid: string | null;
   /** Eligible routes, best (highest rate) first: each family's best (direct, via each pivot) and every tier's. */
   routes: Route[];

@@ -8,6 +8,7 @@ export const FEED_ERRORS = {
   feed_timeout: { root: 'retryable', title: 'The partner did not answer in time (connect, request or heartbeat)' },
   feed_http_status: { root: 'retryable', title: 'The partner answered with an HTTP error status' },
   feed_session_ended: { root: 'retryable', title: 'The partner refused or ended the session (FIX Logout, Reject, bad sequence)' },
+  feed_clock_skew: { root: 'retryable', title: "A FIX message's SendingTime is too far from our clock (Reject 373=10, then Logout)" },
   feed_unparseable: { root: 'rejected', title: 'A message could not be parsed' },
   feed_unmapped: { root: 'rejected', title: 'A message lacks a field the mapping needs, or has one of the wrong type' },
   feed_unknown_pair: { root: 'rejected', title: 'A tick for a pair this feed is not configured for' },

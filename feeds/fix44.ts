@@ -22,6 +22,16 @@ export interface Fix44Options {
   username?: string | undefined;
   /** May be "${secret}": the partner's secret from the environment. */
   password?: string | undefined;
+  /** A message whose SendingTime is further than this from our clock is rejected (373=10) and the session ends. */
+  maxSendingTimeSkewMs: number;
+}
+
+/** A MarketDataRequest the acceptor has not answered yet (no W, X or Y with its MDReqID). */
+interface Pending {
+  reqId: string;
+  seq: number;
+  symbols: string[];
+  subscribe: boolean;
 }
 
 interface Side {
@@ -36,6 +46,8 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
   #book = new Map<string, Side>();
   #session: FixSession | undefined;
   #reqId = 0;
+  /** Unanswered requests, the latest per kind and symbols (so at most pairs + 1 of them). */
+  #pending = new Map<string, Pending>();
 
   constructor(partner: string, readonly opts: Fix44Options, sink: TickSink, clock: FeedClock, options: FeedOptions, private readonly secret?: string) {
     super(partner, sink, clock, options);
@@ -48,9 +60,11 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
     const vars = { secret: this.secret, symbols: [] };
     const socket = tcpConnect({ host: this.opts.host, port: this.opts.port });
     this.#book = new Map();
+    this.#pending = new Map();
     const session = new FixSession(socket, {
       senderCompId: this.opts.senderCompId, targetCompId: this.opts.targetCompId, heartBtIntSec: this.opts.heartBtIntSec,
       username: this.opts.username, password: fill(this.opts.password, vars) as string | undefined,
+      maxSendingTimeSkewMs: this.opts.maxSendingTimeSkewMs,
     }, this.clock, {
       loggedOn: () => {
         this.#request([...this.#pairToSymbol.values()], true);
@@ -60,6 +74,10 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
       alive: () => link.alive(),
       reject: (e) => link.reject(e),
       down: (e) => link.down(e),
+      // The acceptor will never see what we sent under those numbers: ask again for what it has not answered.
+      gapFilled: (from, to) => {
+        for (const p of [...this.#pending.values()]) if (p.seq >= from && p.seq <= to) this.#request(p.symbols, p.subscribe);
+      },
     });
     this.#session = session;
     socket.once('connect', () => session.logon());
@@ -70,10 +88,17 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
 
   /** MarketDataRequest: top of book, bid and offer, as snapshot plus updates (or one snapshot to resync). */
   #request(symbols: string[], subscribe: boolean): void {
-    this.#session?.send('V', [
-      [262, `${this.partner}-${++this.#reqId}`], [263, subscribe ? 1 : 0], [264, 1], ...(subscribe ? [[265, 1] as [number, number]] : []),
+    const reqId = `${this.partner}-${++this.#reqId}`;
+    const seq = this.#session?.send('V', [
+      [262, reqId], [263, subscribe ? 1 : 0], [264, 1], ...(subscribe ? [[265, 1] as [number, number]] : []),
       [267, 2], [269, 0], [269, 1], [146, symbols.length], ...symbols.map((s) => [55, s] as [number, string]),
     ]);
+    if (seq) this.#pending.set(`${subscribe ? 1 : 0}:${symbols.join()}`, { reqId, seq, symbols, subscribe });
+  }
+
+  #answered(reqId: string | undefined): void {
+    if (reqId === undefined) return;
+    for (const [key, p] of this.#pending) if (p.reqId === reqId) this.#pending.delete(key);
   }
 
   protected override ping(): void {
@@ -88,10 +113,12 @@ export class Fix44Feed extends FeedAdapter<FixMessage> {
   }
 
   protected parse(m: FixMessage): (RawTick | FeedError)[] {
+    if (m.type !== 'W' && m.type !== 'X' && m.type !== 'Y') return [];
+    this.#answered(m.get(262));
     if (m.type === 'Y') return [feedError('feed_unknown_pair', `MarketDataRequestReject: ${m.get(58) ?? m.get(281) ?? 'no reason'}`)];
-    if (m.type !== 'W' && m.type !== 'X') return [];
-    const ts = parseFixTime(m.get(52));
-    if (ts === undefined) throw feedError('feed_unmapped', `FIX ${m.type} without a SendingTime`);
+    // A resend (PossDupFlag=Y) at the expected number is taken, but its prices are as old as its first sending.
+    const ts = parseFixTime(m.get(43) === 'Y' ? m.get(122) : m.get(52));
+    if (ts === undefined) throw feedError('feed_unmapped', `FIX ${m.type} without a valid ${m.get(43) === 'Y' ? 'OrigSendingTime' : 'SendingTime'}`);
     // Entries are flat in the field list: W's start at MDEntryType (269), X's at MDUpdateAction (279).
     const start = m.type === 'W' ? 269 : 279;
     const entries: Map<number, string>[] = [];

@@ -202,9 +202,15 @@ export interface RouteOptions {
 export function handler(
   opts: RouteOptions,
   fn: (req: Incoming) => Promise<Reply> | Reply,
-  hooks: { conventions: Conventions; inFlight: { count: number } },
+  hooks: {
+    conventions: Conventions;
+    inFlight: { count: number };
+    /** Told of every answer sent: its status and the seconds since the request arrived. */
+    observe?: (status: number, seconds: number) => void;
+  },
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
+    const arrived = performance.now();
     const method = req.getMethod();
     const incoming: Incoming = {
       method,
@@ -254,6 +260,7 @@ export function handler(
       if (state.aborted) return;
       if (state.paused) res.cork(() => res.resume());
       send(res, reply, incoming);
+      hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
     })();
   };
 }

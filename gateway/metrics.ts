@@ -1,9 +1,22 @@
-// Prometheus metrics (names prefixed fx_). The engine publishes on diagnostics channels; this subscribes.
+// Prometheus metrics: the engine's are prefixed fx_; Node's defaults keep their standard names (process_*,
+// nodejs_*) so stock dashboards and alerts work. The engine publishes on diagnostics channels; this subscribes.
 // The feeds' metrics below are fed by the composition root (app/), which knows the feeds; the gateway does not.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { projectRoot } from '../config/index.js';
 import { channels, listen, type Channel } from '../engine/index.js';
 
 const us = (v: number) => v / 1e6;
+
+// prom-client's defaults include three gauges named *_total, which Prometheus reserves for counters
+// (promtool check metrics refuses them); their by-type siblings (nodejs_active_handles{type} ...) carry the same.
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const packageVersion = (): string => (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Records one HTTP answer: its status and how long it took from the request's arrival (seconds). */
+export type HttpObserver = (status: number, seconds: number) => void;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -16,7 +29,15 @@ export class Metrics {
   readonly batch = new Histogram({ name: 'fx_pricing_batch_seconds', help: 'Pricing batch round trip through the worker pool', buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3], registers: [this.registry] });
   readonly workerErrors = new Counter({ name: 'fx_pricing_worker_errors_total', help: 'Pricing batches lost to a worker error (corridors re-priced)', registers: [this.registry] });
   readonly quotes = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems answered, by outcome (ok or error code)', labelNames: ['op', 'outcome'], registers: [this.registry] });
-  readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
+  readonly quoteLatency = new Histogram({
+    name: 'fx_quote_op_seconds', help: 'Lock and redeem, end to end inside the engine (REST and stream): from the request handed over to the store\'s answer',
+    labelNames: ['op'], buckets: [250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
+  });
+  readonly http = new Histogram({
+    name: 'fx_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status: time from arrival to the answer',
+    labelNames: ['route', 'method', 'status'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
+  });
+  readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency, by op and outcome (ok, error, timeout)', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
   readonly storeUp = new Gauge({ name: 'fx_store_up', help: '1 when the quote store is reachable', registers: [this.registry] });
   readonly wsClients = new Gauge({ name: 'fx_ws_clients', help: 'Open WebSocket clients', registers: [this.registry] });
   readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
@@ -36,8 +57,11 @@ export class Metrics {
   readonly #subscriptions: (() => void)[] = [];
 
   /** `corridors` says which corridors are tradeable now; `storeUp` whether the quote store answers. */
-  constructor(corridors: () => { id: string; tradeable: boolean }[], storeUp: boolean) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'fx_process_' });
+  constructor(corridors: () => { id: string; tradeable: boolean }[], storeUp: boolean, build: { commit?: string } = {}) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+    new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
+      .set({ version: packageVersion(), commit: build.commit ?? 'unknown', node: process.version }, 1);
     new Gauge({
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
@@ -64,7 +88,10 @@ export class Metrics {
     this.on(channels.snapshot, (m) => this.tickToPublish.observe(us(m.latencyUs)));
     this.on(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
     this.on(channels.workerError, () => this.workerErrors.inc());
-    this.on(channels.quote, (m) => this.quotes.inc({ op: m.op, outcome: m.outcome }));
+    this.on(channels.quote, (m) => {
+      this.quotes.inc({ op: m.op, outcome: m.outcome });
+      this.quoteLatency.observe({ op: m.op }, us(m.durationUs));
+    });
     this.on(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
     this.on(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
   }
@@ -72,6 +99,19 @@ export class Metrics {
   /** Subscribes for as long as these metrics live (close() ends it). */
   on<T>(ch: Channel<T>, fn: (m: T) => void): void {
     this.#subscriptions.push(listen(ch, fn));
+  }
+
+  /**
+   * An observer for one route pattern and method, bound once where the route is registered: the hot path
+   * pays a small map lookup by status and one histogram observe, never a label hash.
+   */
+  httpObserver(route: string, method: string): HttpObserver {
+    const byStatus = new Map<number, { observe(v: number): void }>();
+    return (status, seconds) => {
+      let child = byStatus.get(status);
+      if (!child) byStatus.set(status, (child = this.http.labels(route, method, String(status))));
+      child.observe(seconds);
+    };
   }
 
   setConfigVersion(version: string): void {

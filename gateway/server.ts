@@ -29,6 +29,7 @@ export class Gateway {
   /** The routes this gateway serves (a pricer serves only the operations ones). */
   readonly #served: RouteSpec[] = [];
   readonly #conventions: Conventions;
+  readonly #unmatched = new Map<string, (status: number, seconds: number) => void>();
 
   constructor(private readonly deps: GatewayDeps) {
     this.app = uws.App();
@@ -49,12 +50,14 @@ export class Gateway {
   #route(spec: RouteSpec, fn: (req: Incoming) => Promise<Reply> | Reply): void {
     const maxBodyBytes = spec.body ? this.deps.config().config.server.maxPayloadBytes : undefined;
     const params = (spec.path.match(/\{\w+\}/g) ?? []).length;
-    const h = handler({ params, maxBodyBytes }, fn, { inFlight: this.inFlight, conventions: this.#conventions });
+    const pattern = uwsPattern(spec.path);
+    // Metrics by the route's pattern, not the raw URL: bounded labels whatever clients send.
+    const observe = this.deps.metrics.httpObserver(pattern, spec.method.toUpperCase());
+    const h = handler({ params, maxBodyBytes }, fn, { inFlight: this.inFlight, conventions: this.#conventions, observe });
     const serve = (res: HttpResponse, req: HttpRequest) => {
-      if (!this.#accepting) return this.#refuse(res, req, fxError('shutting_down', 'the server is shutting down; retry on another instance'));
+      if (!this.#accepting) return (this.#refuse(res, req, fxError('shutting_down', 'the server is shutting down; retry on another instance')), observe(503, 0));
       h(res, req);
     };
-    const pattern = uwsPattern(spec.path);
     this.app[spec.method](pattern, serve);
     if (spec.method === 'get') this.app.head(pattern, serve);
     this.#served.push(spec);
@@ -73,6 +76,11 @@ export class Gateway {
     this.#route(ROUTES.listCorridors, (req) => {
       auth(req, ROUTES.listCorridors);
       return json(200, { corridors: desk.corridors() } satisfies Wire.CorridorList);
+    });
+
+    this.#route(ROUTES.getCorridor, (req) => {
+      auth(req, ROUTES.getCorridor);
+      return json(200, desk.corridor(req.params[0]!) satisfies Wire.Corridor);
     });
 
     this.#route(ROUTES.indicativeQuote, (req) => {
@@ -146,10 +154,15 @@ export class Gateway {
     if (conflictingLength(req)) return refuseFraming(res, { ...conventionsOf(req, this.#conventions), authorization: '', head: false });
     const method = req.getMethod();
     const url = req.getUrl();
+    // One label for every unmatched URL; methods beyond the usual ones fold into OTHER.
+    const m = /^(get|post|put|patch|delete|head|options)$/.test(method) ? method.toUpperCase() : 'OTHER';
+    let observe = this.#unmatched.get(m);
+    if (!observe) this.#unmatched.set(m, (observe = this.deps.metrics.httpObserver('unmatched', m)));
     const methods = methodsAt(this.#served, url);
-    if (methods.length === 0) return this.#refuse(res, req, fxError('not_found', `no route ${url.length > 64 ? `${url.slice(0, 64)}…` : url}`));
+    if (methods.length === 0) return (this.#refuse(res, req, fxError('not_found', `no route ${url.length > 64 ? `${url.slice(0, 64)}…` : url}`)), observe(404, 0));
     const allow = allowOf(methods);
-    if (method !== 'options') return this.#refuse(res, req, fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here; use ${allow}`), { allow });
+    if (method !== 'options') return (this.#refuse(res, req, fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here; use ${allow}`), { allow }), observe(405, 0));
+    observe(204, 0);
     const to = { ...conventionsOf(req, this.#conventions), head: true, headers: { allow } as Record<string, string> };
     if (to.origin !== '' && req.getHeader('access-control-request-method') !== '')
       Object.assign(to.headers, { 'access-control-allow-methods': allow, 'access-control-allow-headers': CORS_ALLOWED_HEADERS, 'access-control-max-age': '600' });

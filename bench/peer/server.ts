@@ -77,7 +77,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningPeer> {
   const config = readPeerConfig(opts.configPath);
   const store = new PeerStore(opts.redisUrl, { retentionMs: config.retentionMs, eventsMaxLen: config.eventsMaxLen, keyPrefix: opts.keyPrefix });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fx_process_' });
+  collectDefaultMetrics({ register: registry });
   const ops = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems by outcome', labelNames: ['op', 'outcome'], registers: [registry] });
   const published = new Counter({ name: 'fx_ws_frames_published_total', help: 'Quote frames published to a topic (one per topic, not per client)', registers: [registry] });
 

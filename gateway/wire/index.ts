@@ -1,7 +1,7 @@
 export { wire, named, doc, idOf } from './registry.js';
 export type { WireMeta } from './registry.js';
 export {
-  AmountQuery, Corridor, CorridorId, CorridorList, Decimal, ErrorCodeSchema, Health, IndicativeQuote, LockRequest, Problem, Quote,
+  AmountQuery, Corridor, CorridorId, CorridorReason, CorridorTier, CorridorList, Decimal, ErrorCodeSchema, Health, IndicativeQuote, LockRequest, Problem, Quote,
   QuoteStatus, Readiness, RedeemRequest, RouteLeg, SpreadParts,
 } from './shapes.js';
 export {

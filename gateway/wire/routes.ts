@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Scope } from '../../config/schema.js';
 import type { ErrorCode } from '../../engine/errors.js';
 import {
-  AmountQuery, CorridorId, CorridorList, Health, IndicativeQuote, LockRequest, Quote, Readiness, RedeemRequest,
+  AmountQuery, Corridor, CorridorId, CorridorList, Health, IndicativeQuote, LockRequest, Quote, Readiness, RedeemRequest,
 } from './shapes.js';
 
 export type Method = 'get' | 'post';
@@ -55,6 +55,13 @@ export const ROUTES = {
     summary: 'Every corridor with its current tier-0 rate',
     ok: { status: 200, description: 'The corridors.', schema: CorridorList },
     errors: [],
+  }),
+  getCorridor: route({
+    operationId: 'getCorridor', method: 'get', path: '/v1/corridors/{id}', tag: 'corridors', scopes: ['stream'],
+    summary: 'One corridor with its rules and current rate',
+    params: { id: corridor },
+    ok: { status: 200, description: 'The corridor.', schema: Corridor },
+    errors: ['corridor_not_found'],
   }),
   indicativeQuote: route({
     operationId: 'indicativeQuote', method: 'get', path: '/v1/corridors/{id}/quote', tag: 'corridors', scopes: ['stream'],

@@ -33,7 +33,18 @@ export const RouteLeg = named('RouteLeg', 'One leg of the route a rate came from
   ageMs: doc('How old the leg\'s partner price was, ms (absent on quotes locked before it was recorded).', z.number().int().nonnegative().optional()),
 }));
 
-export const Corridor = named('Corridor', 'A corridor and its current tier-0 customer rate; rate, mid and updatedAt are null while it is not tradeable.', z.strictObject({
+export const CorridorTier = named('CorridorTier', 'A spread tier of a corridor: its bounds, and its spread and customer rate now (null while it has no price).', z.strictObject({
+  tier: z.number().int().nonnegative(),
+  upTo: doc('Send amount up to and including which this tier applies; absent on the last tier.', Decimal.optional()),
+  maxAmount: doc('Present while a partner limit caps this tier below its top: larger amounts are refused (amount_out_of_range).', Decimal.optional()),
+  spreadBps: Decimal.nullable(),
+  rate: Decimal.nullable(),
+}));
+
+export const CorridorReason = named('CorridorReason', 'Why a corridor is not tradeable: no_price (nothing priced yet), no_route (no fresh eligible partner route), stale (no price fresher than maxStalenessMs), not_configured (the pricer does not hold it yet).',
+  z.enum(['no_price', 'no_route', 'stale', 'not_configured']));
+
+export const Corridor = named('Corridor', 'A corridor, its rules (amount bounds, fee, decimals, quote TTL, tiers) and its current tier-0 customer rate; rate, mid and updatedAt are null while it is not tradeable, and reason says why.', z.strictObject({
   id: CorridorId,
   send: currency,
   receive: currency,
@@ -41,6 +52,15 @@ export const Corridor = named('Corridor', 'A corridor and its current tier-0 cus
   rate: Decimal.nullable(),
   mid: Decimal.nullable(),
   updatedAt: timestamp.nullable(),
+  minAmount: doc('Smallest send amount, fee included, in the send currency.', Decimal),
+  maxAmount: doc('Largest send amount, fee included, in the send currency.', Decimal),
+  fee: doc('Fixed fee in the send currency, taken off the send amount before conversion.', Decimal),
+  sendDecimals: doc('Minor units of the send currency (ISO 4217): the most decimals a send amount may have.', z.number().int().nonnegative()),
+  receiveDecimals: doc('Minor units of the receive currency.', z.number().int().nonnegative()),
+  quoteTtlMs: doc('How long a locked quote holds, ms.', z.number().int().positive()),
+  tiers: z.array(CorridorTier),
+  reason: CorridorReason.optional(),
+  reasonDetail: doc('The reason in a sentence, for people.', z.string().optional()),
 }));
 
 export const CorridorList = named('CorridorList', 'Every configured corridor.', z.strictObject({ corridors: z.array(Corridor) }));

@@ -7,6 +7,8 @@ import type * as S from './shapes.js';
 export type Decimal = z.output<typeof S.Decimal>;
 export type SpreadParts = z.output<typeof S.SpreadParts>;
 export type RouteLeg = z.output<typeof S.RouteLeg>;
+export type CorridorTier = z.output<typeof S.CorridorTier>;
+export type CorridorReason = z.output<typeof S.CorridorReason>;
 export type Corridor = z.output<typeof S.Corridor>;
 export type CorridorList = z.output<typeof S.CorridorList>;
 export type IndicativeQuote = z.output<typeof S.IndicativeQuote>;

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { spawnEngine } from '../helpers/process.js';
+import { REDIS_URL } from '../helpers/redis.js';
 import { writeConfig } from '../helpers/server.js';
 
 const MAIN = fileURLToPath(new URL('../../app/main.ts', import.meta.url));
@@ -29,6 +31,11 @@ describe('start-up', () => {
     [{ PORT: '70000' }, 'invalid_setting', /PORT/],
     [{ FX_ROLE: 'gateway', REDIS_URL: '' }, 'role_needs_redis', /REDIS_URL/],
     [{ FX_CONFIG: '/nonexistent/fx.yaml' }, 'config_unreadable', /cannot read config/],
+    [{ REDIS_URL, REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'invalid_setting', /not both/],
+    [{ REDIS_URL: '', REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' }, 'invalid_setting', /REDIS_CLUSTER_NODES: "nope" is not host:port/],
+    // Production never runs on demo data unless told it is a demo; the message says what to set.
+    [{ NODE_ENV: 'production', REDIS_URL }, 'demo_data_in_production', /synthetic partners \(lp-a, lp-b, lp-c\).*FX_CONFIG.*FX_ALLOW_DEMO_DATA=1/],
+    [{ NODE_ENV: 'production', REDIS_URL, FX_REPLAY: 'feeds/samples/synthetic-30s.ndjson' }, 'demo_data_in_production', /replayed recording.*FX_ALLOW_DEMO_DATA=1/],
   ])('refuses %j with %s', async (env, code, message) => {
     const { exit, fatal } = await refusal(env);
     expect(exit).toBe(1);
@@ -40,5 +47,21 @@ describe('start-up', () => {
     const { exit, fatal } = await refusal({ FX_CONFIG: path });
     expect(exit).toBe(1);
     expect(fatal).toMatchObject({ code: 'config_invalid', error: expect.stringContaining('corridors.USD-INR.tiers.0.spreadBps') });
+  });
+
+  it('refuses NODE_ENV=production on the in-memory store, even with real feeds only', async () => {
+    const { exit, fatal } = await refusal({ NODE_ENV: 'production', FX_CONFIG: writeConfig((c) => delete c.synthetic), REDIS_URL: '' });
+    expect(exit).toBe(1);
+    expect(fatal).toMatchObject({ code: 'memory_store_in_production', error: expect.stringMatching(/REDIS_URL or REDIS_CLUSTER_NODES.*FX_ALLOW_DEMO_DATA=1/) });
+  });
+
+  it('starts in production on demo data with FX_ALLOW_DEMO_DATA=1, the demo keys still refused', async () => {
+    const engine = await spawnEngine({ NODE_ENV: 'production', FX_ALLOW_DEMO_DATA: '1', REDIS_URL: '' });
+    try {
+      expect(engine.logs.find((l) => l.url)).toMatchObject({ store: 'memory', demoKeys: [] });
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.exited;
+    }
   });
 });

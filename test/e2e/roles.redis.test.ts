@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { spawnEngine, type EngineProcess } from '../helpers/process.js';
-import { dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
+import { clusterClient, clusterNodes, dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
 import { CLIENT, eventually, http, TRANSFER, writeConfig } from '../helpers/server.js';
 import { StreamClient } from '../helpers/ws-client.js';
 
@@ -92,4 +92,42 @@ describe('a pricer and a gateway in separate processes', () => {
       await Promise.all([quietPricer.exited, quietGateway.exited]);
     }
   }, 30_000);
+});
+
+describe('a pricer and a gateway on a 3-master Redis Cluster', () => {
+  const prefix = testPrefix();
+  let pricer: EngineProcess;
+  let gateway: EngineProcess;
+
+  beforeAll(async () => {
+    const env = { REDIS_URL: '', REDIS_CLUSTER_NODES: clusterNodes().join(','), REDIS_KEY_PREFIX: prefix, FX_CONFIG: writeConfig((c) => (c.synthetic.ticksPerSecond = 10)) };
+    // Each process's subscriber sits on a node of ioredis's choosing: snapshots (plain PUBLISH) reach every node.
+    pricer = await spawnEngine({ ...env, FX_ROLE: 'pricer' });
+    gateway = await spawnEngine({ ...env, FX_ROLE: 'gateway' });
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of [pricer, gateway]) p?.child.kill('SIGTERM');
+    await Promise.all([pricer?.exited, gateway?.exited]);
+    const admin = clusterClient();
+    await dropPrefix(admin, prefix);
+    admin.disconnect();
+  });
+
+  it('streams the pricer\'s snapshots on the gateway, and locks and redeems there', async () => {
+    expect(gateway.logs.find((l) => l.url)?.redis).toMatch(/^cluster /);
+    const stream = await StreamClient.open(gateway.base.replace('http', 'ws') + '/v1/stream', { authorization: `Bearer ${CLIENT}` });
+    stream.send({ op: 'subscribe', corridors: ['USD-INR'] });
+    await stream.next((f) => f.type === 'quote' && f.tradeable);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const lock = await http(gateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'USD-INR', sendAmount: '100.00' } });
+      expect(lock.status).toBe(201);
+      ids.push(lock.json.id);
+    }
+    for (const id of ids) {
+      const redeem = await http(gateway.base, 'POST', `/v1/quotes/${id}/redeem`, { key: TRANSFER, body: { sendAmount: '100.00' }, headers: { 'idempotency-key': 'k' } });
+      expect(redeem.status).toBe(200);
+    }
+    stream.close();
+  });
 });

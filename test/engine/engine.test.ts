@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, validateConfig } from '../../config/index.js';
-import { minorUnits, receiveFor, sendFor } from '../../engine/index.js';
+import { MemoryQuoteStore, minorUnits, QuoteDesk, QuoteHub, receiveFor, sendFor, StaleMarker, systemClock } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
 import { engineWith, priced, type TestEngine } from '../helpers/engine.js';
@@ -76,13 +76,41 @@ describe('an unavailable corridor', () => {
     const engine = engineWith();
     try {
       const s = await eventually(() => engine.hub.get('USD-INR'));
-      expect(s).toMatchObject({ tradeable: false, reason: 'no eligible route' });
+      expect(s).toMatchObject({ tradeable: false, reason: 'no_route' });
       await expect(lock(engine, 'USD-INR', 'send', '100')).rejects.toMatchObject({ code: 'corridor_unavailable' });
-      expect(engine.desk.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null });
+      expect(engine.desk.corridors().find((c) => c.id === 'USD-INR')).toMatchObject({ tradeable: false, rate: null, reason: 'no_route' });
     } finally {
       await engine.close();
     }
   });
+
+  it('says no_price on a gateway that has heard nothing, and stale once its pricer falls silent', async () => {
+    const pricer = await priced(engineWith());
+    const config = pricer.config;
+    // The gateway role's parts, fed by hand instead of by the snapshot bus.
+    const hub = new QuoteHub(systemClock);
+    const desk = new QuoteDesk({ config, hub, store: new MemoryQuoteStore(systemClock, 60_000) });
+    const marker = new StaleMarker(hub, config);
+    try {
+      expect(desk.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'no_price', rate: null });
+      const bound = config.config.corridors['USD-INR']!.maxStalenessMs * 1000;
+      // A snapshot as a pricer would publish it, with legs just inside the staleness bound.
+      hub.accept({ ...pricer.hub.get('USD-INR')!, oldestTickUs: systemClock.nowUs() - bound + 300_000, ts: systemClock.nowUs() });
+      const live = desk.corridor('USD-INR');
+      expect(live).toMatchObject({ tradeable: true, rate: live.tiers[0]!.rate });
+      expect(live.reason).toBeUndefined();
+      const stale = await eventually(() => (desk.corridor('USD-INR').tradeable ? undefined : desk.corridor('USD-INR')), 3_000);
+      expect(stale).toMatchObject({ reason: 'stale', rate: null, reasonDetail: expect.stringMatching(/5000 ms/) });
+      // The marker then marks the held snapshot itself, and the view still says stale.
+      await eventually(() => (hub.get('USD-INR')!.tradeable ? undefined : true), 3_000);
+      expect(hub.get('USD-INR')).toMatchObject({ reason: 'stale' });
+      expect(desk.corridor('USD-INR')).toMatchObject({ tradeable: false, reason: 'stale' });
+    } finally {
+      marker.close();
+      await pricer.close();
+    }
+  });
+
 });
 
 describe('a pricing worker crash', () => {

@@ -73,7 +73,7 @@ describe('routes', () => {
     const cfg = desk((d) => (d.partners['lp-b'].enabled = false));
     // lp-a is 5001 ms old (maxStalenessMs 5000), lp-b is disabled
     const p = price(cfg, [usdInr('84', '84.02', 'lp-a', { ageMs: 5_001 }), usdInr('85', '85.02', 'lp-b')], 'USD-INR');
-    expect(p).toMatchObject({ tradeable: false, reason: 'no eligible route', tiers: [], routes: [] });
+    expect(p).toMatchObject({ tradeable: false, reason: 'no_route', tiers: [], routes: [] });
     expect(price(cfg, [usdInr('84', '84.02', 'lp-a', { ageMs: 5_000 })], 'USD-INR').tradeable).toBe(true);
   });
 

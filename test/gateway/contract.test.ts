@@ -31,7 +31,7 @@ describe('the contract documents', () => {
 
   it('OpenAPI 3.1 documents every route, the bearer scheme, Idempotency-Key and every error code it can answer', () => {
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths).sort()).toEqual(['/docs/errors', '/healthz', '/metrics', '/readyz', '/v1/corridors', '/v1/corridors/{id}/quote',
+    expect(Object.keys(openapi.paths).sort()).toEqual(['/docs/errors', '/healthz', '/metrics', '/readyz', '/v1/corridors', '/v1/corridors/{id}', '/v1/corridors/{id}/quote',
       '/v1/openapi.json', '/v1/quotes', '/v1/quotes/{id}', '/v1/quotes/{id}/redeem', '/v1/stream']);
     expect(openapi.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const lock = openapi.paths['/v1/quotes'].post;

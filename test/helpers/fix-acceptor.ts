@@ -1,5 +1,6 @@
-// A small FIX 4.4 market-data acceptor for tests: answers Logon, TestRequest and ResendRequest, serves
-// MarketDataRequests with a snapshot (35=W) per symbol, then pushes incremental refreshes (35=X).
+// A small FIX 4.4 market-data acceptor for tests: answers Logon, TestRequest and ResendRequest (with a GapFill, as
+// the spec says), serves MarketDataRequests with a snapshot (35=W) per symbol, then pushes incremental refreshes
+// (35=X). It also misbehaves on demand: sequence gaps, duplicates, resets, resend requests, a skewed clock.
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeFix, FixFramer, fixTime, type FixMessage } from '../../feeds/index.js';
 import type { Counterpart, WireTick } from './partners.js';
@@ -7,7 +8,19 @@ import type { Counterpart, WireTick } from './partners.js';
 interface Session {
   socket: Socket;
   outSeq: number;
+  /** The MsgSeqNum expected from the engine next. */
+  inSeq: number;
   loggedOn: boolean;
+  /** The MDReqID of the engine's subscription: increments carry it. */
+  subscription: string;
+  lastRefresh?: { seq: number; ts: number; body: [number, string | number][] };
+}
+
+interface SendOptions {
+  ts?: number;
+  seq?: number;
+  /** Mark it as a resend first sent at this time (PossDupFlag=Y, OrigSendingTime). */
+  origTs?: number;
 }
 
 export class FixAcceptor implements Counterpart {
@@ -18,6 +31,12 @@ export class FixAcceptor implements Counterpart {
   /** ResendRequests received, as [BeginSeqNo, EndSeqNo]. */
   readonly resendRequests: [string | undefined, string | undefined][] = [];
   readonly logons: { username?: string; password?: string; resetSeqNum?: string }[] = [];
+  /** Every message the engine sent, in order. */
+  readonly received: FixMessage[] = [];
+  /** MsgSeqNums from the engine that were not the expected one, as "expected X, got Y". */
+  readonly sequenceErrors: string[] = [];
+  /** Added to the SendingTime of everything sent: a partner whose clock is off. */
+  skewMs = 0;
   #server: Server = createServer();
   #port = 0;
   #hung = false;
@@ -40,6 +59,11 @@ export class FixAcceptor implements Counterpart {
     return this.requests.filter((m) => m.get(263) === '0').length;
   }
 
+  /** The messages of one type the engine sent. */
+  got(type: string): FixMessage[] {
+    return this.received.filter((m) => m.type === type);
+  }
+
   async #listen(port: number): Promise<void> {
     this.#server = createServer((socket) => this.#accept(socket));
     this.#port = await new Promise<number>((resolve, reject) => {
@@ -56,7 +80,7 @@ export class FixAcceptor implements Counterpart {
       socket.pause();
       return;
     }
-    const s: Session = { socket, outSeq: 1, loggedOn: false };
+    const s: Session = { socket, outSeq: 1, inSeq: 1, loggedOn: false, subscription: '' };
     const framer = new FixFramer();
     socket.on('data', (chunk) => {
       for (const m of framer.push(chunk)) if (!(m instanceof Error)) this.#handle(s, m);
@@ -64,11 +88,26 @@ export class FixAcceptor implements Counterpart {
     socket.on('close', () => this.#live.delete(s));
   }
 
-  #send(s: Session, type: string, body: [number, string | number][], ts = Date.now()): void {
-    if (!s.socket.destroyed) s.socket.write(encodeFix('FIX.4.4', [[35, type], [49, 'PARTNER'], [56, 'FXENGINE'], [34, s.outSeq++], [52, fixTime(ts)], ...body]), 'latin1');
+  #send(s: Session, type: string, body: [number, string | number][], o: SendOptions = {}): void {
+    if (s.socket.destroyed) return;
+    const seq = o.seq ?? s.outSeq++;
+    const sendingTime = fixTime((o.origTs === undefined ? (o.ts ?? Date.now()) : Date.now()) + this.skewMs);
+    const resend: [number, string][] = o.origTs === undefined ? [] : [[43, 'Y'], [122, fixTime(o.origTs + this.skewMs)]];
+    s.socket.write(encodeFix('FIX.4.4', [[35, type], [49, 'PARTNER'], [56, 'FXENGINE'], [34, seq], [52, sendingTime], ...resend, ...body]), 'latin1');
+  }
+
+  /** Tracks the engine's numbering as a real acceptor would: a GapFill moves it, anything else must be the next. */
+  #sequence(s: Session, m: FixMessage): void {
+    const seq = Number(m.get(34));
+    if (m.type === 'A' && m.get(141) === 'Y') s.inSeq = 1;
+    if (seq < s.inSeq && m.get(43) === 'Y') return;
+    if (seq !== s.inSeq) this.sequenceErrors.push(`${m.type}: expected ${s.inSeq}, got ${seq}`);
+    s.inSeq = m.type === '4' && m.get(123) === 'Y' ? Number(m.get(36)) : seq + 1;
   }
 
   #handle(s: Session, m: FixMessage): void {
+    this.received.push(m);
+    this.#sequence(s, m);
     switch (m.type) {
       case 'A':
         this.logons.push({ username: m.get(553), password: m.get(554), resetSeqNum: m.get(141) });
@@ -80,18 +119,20 @@ export class FixAcceptor implements Counterpart {
         this.testRequests.push(m.get(112) ?? '');
         return this.#send(s, '0', [[112, m.get(112) ?? '']]);
       case '2':
+        // Nothing worth resending: one GapFill, under the first number asked for, to our next number.
         this.resendRequests.push([m.get(7), m.get(16)]);
-        return this.#send(s, '4', [[123, 'Y'], [36, s.outSeq + 1]]);
+        return this.#send(s, '4', [[123, 'Y'], [36, s.outSeq]], { seq: Number(m.get(7)), origTs: Date.now() });
       case '5':
         this.#send(s, '5', []);
         s.socket.end();
         return;
       case 'V':
         this.requests.push(m);
+        if (m.get(263) === '1') s.subscription = m.get(262) ?? '';
         for (const [tag, sym] of m.fields) {
           if (tag !== 55) continue;
           const b = this.#book.get(sym);
-          if (b) this.#send(s, 'W', [[262, m.get(262) ?? ''], [55, sym], [268, 2], [269, 0], [270, b.bid], [269, 1], [270, b.ask]], b.ts);
+          if (b) this.#send(s, 'W', [[262, m.get(262) ?? ''], [55, sym], [268, 2], [269, 0], [270, b.bid], [269, 1], [270, b.ask]], { ts: b.ts });
         }
     }
   }
@@ -103,16 +144,63 @@ export class FixAcceptor implements Counterpart {
   async send(ticks: WireTick[]): Promise<void> {
     for (const t of ticks) {
       this.#book.set(t.pair, { bid: t.bid, ask: t.ask, ts: t.ts });
-      for (const s of this.#live)
-        this.#send(s, 'X', [[262, 'md'], [268, 2],
+      for (const s of this.#live) {
+        const body: [number, string | number][] = [[262, s.subscription], [268, 2],
           [279, 1], [269, 0], [55, t.pair], [270, t.bid], [83, t.seq],
-          [279, 1], [269, 1], [55, t.pair], [270, t.ask], [83, t.seq]], t.ts);
+          [279, 1], [269, 1], [55, t.pair], [270, t.ask], [83, t.seq]];
+        s.lastRefresh = { seq: s.outSeq, ts: t.ts, body };
+        this.#send(s, 'X', body, { ts: t.ts });
+      }
     }
+  }
+
+  /** A refresh at our next number marked as a resend of one first sent at `firstSentMs` (PossDupFlag=Y). */
+  sendAsResend(t: WireTick, firstSentMs: number): void {
+    for (const s of this.#live)
+      this.#send(s, 'X', [[262, s.subscription], [268, 2], [279, 1], [269, 0], [55, t.pair], [270, t.bid], [83, t.seq],
+        [279, 1], [269, 1], [55, t.pair], [270, t.ask], [83, t.seq]], { origTs: firstSentMs });
+  }
+
+  /** A message with exactly these fields after BodyLength, under our next number (`n` marks where it goes). */
+  sendFields(fields: (s: { n: number }) => [number, string | number][]): void {
+    for (const s of this.#live) s.socket.write(encodeFix('FIX.4.4', fields({ n: s.outSeq++ })), 'latin1');
   }
 
   /** Loses `n` outbound messages: the next one carries a MsgSeqNum `n` too high. */
   skipSeq(n: number): void {
     for (const s of this.#live) s.outSeq += n;
+  }
+
+  /** Sends the last refresh again under its old MsgSeqNum: as a marked resend (PossDupFlag=Y), or plainly (a bug). */
+  duplicate(possDup: boolean): void {
+    for (const s of this.#live) {
+      const r = s.lastRefresh;
+      if (r) this.#send(s, 'X', r.body, possDup ? { seq: r.seq, origTs: r.ts } : { seq: r.seq, ts: r.ts });
+    }
+  }
+
+  /** Asks the engine to resend from `begin` (EndSeqNo 0: everything since), as if those never arrived. */
+  requestResend(begin: number, end = 0): void {
+    for (const s of this.#live) {
+      s.inSeq = begin;
+      this.#send(s, '2', [[7, begin], [16, end]]);
+    }
+  }
+
+  /** SequenceReset-Reset: from now on our numbers start at `newSeqNo`. */
+  resetSeq(newSeqNo: number): void {
+    for (const s of this.#live) {
+      this.#send(s, '4', [[36, newSeqNo]]);
+      s.outSeq = newSeqNo;
+    }
+  }
+
+  /** SequenceReset-GapFill at our next number, over `n` numbers we will not use. */
+  gapFill(n: number): void {
+    for (const s of this.#live) {
+      this.#send(s, '4', [[123, 'Y'], [36, s.outSeq + n + 1]], { seq: s.outSeq });
+      s.outSeq += n + 1;
+    }
   }
 
   /** Ends every session with a Logout. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { inject } from 'vitest';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -16,15 +17,28 @@ export async function requireRedis(): Promise<Redis> {
   return redis;
 }
 
+/** host:port of the run's 3-master test cluster (started by test/global-setup.ts). */
+export const clusterNodes = (): string[] => inject('redisClusterNodes');
+
+/** A plain client of the test cluster (reads the event streams, asks CLUSTER questions). */
+export function clusterClient(): Cluster {
+  return new Cluster(clusterNodes().map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })));
+}
+
 /** A key prefix of its own for one test run, so runs never see each other's keys. */
 export const testPrefix = () => `test:${randomUUID().slice(0, 8)}:`;
 
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+export async function dropPrefix(redis: Redis | Cluster, prefix: string): Promise<void> {
+  if (redis instanceof Cluster) {
+    await Promise.all(redis.nodes('master').map((node) => dropPrefix(node, prefix)));
+    return;
+  }
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = next;
-    if (found.length) await redis.del(...found);
+    // One DEL per key: on a cluster node, keys of several slots in one DEL are refused (CROSSSLOT).
+    if (found.length) await Promise.all(found.map((k) => redis.del(k)));
   } while (cursor !== '0');
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parse, stringify } from 'yaml';
 import { defaultConfigPath } from '../../config/index.js';
+import type { RedisTarget } from '../../engine/index.js';
 import { start, type Running } from '../../app/index.js';
 import { sha256 } from '../../gateway/index.js';
 import { checkResponse } from './contract.js';
@@ -31,12 +32,16 @@ export interface TestServer extends Running {
   keyPrefix: string;
 }
 
-export async function startServer(opts: { store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string; redisUrl?: string; logger?: Logger }): Promise<TestServer> {
+export async function startServer(opts: {
+  store: StoreKind; edit?: (doc: any) => void; feeds?: boolean; configPath?: string;
+  /** Another Redis than the shared test one: a URL, or a target (a cluster). */
+  redisUrl?: string; redis?: RedisTarget; logger?: Logger;
+}): Promise<TestServer> {
   const configPath = opts.configPath ?? writeConfig(opts.edit);
   const keyPrefix = testPrefix();
   const running = await start({
     configPath, port: 0, host: '127.0.0.1', role: 'all', logLevel: 'silent', production: false,
-    redisUrl: opts.store === 'redis' ? (opts.redisUrl ?? REDIS_URL) : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
+    redis: opts.store === 'redis' ? (opts.redis ?? { url: opts.redisUrl ?? REDIS_URL }) : undefined, redisKeyPrefix: keyPrefix, feeds: opts.feeds,
     logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   return { ...running, base: `http://127.0.0.1:${running.port}`, ws: `ws://127.0.0.1:${running.port}/v1/stream`, configPath, keyPrefix };

@@ -1,20 +1,26 @@
-// Two engine processes on one Redis: a quote is redeemed exactly once, whichever process each redeem hits.
+// Two engine processes on one Redis, and on a 3-master Redis Cluster: a quote is redeemed exactly once,
+// whichever process each redeem hits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { redisKeys } from '../../engine/index.js';
 import { spawnEngine, type EngineProcess } from '../helpers/process.js';
-import { dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
+import { clusterClient, clusterNodes, dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
 import { CLIENT, http, TRANSFER, writeConfig } from '../helpers/server.js';
 
-describe('two engine processes on one Redis', () => {
+const stores = [
+  { name: 'one Redis', env: () => ({ REDIS_URL }), client: requireRedis },
+  { name: 'a 3-master Redis Cluster', env: () => ({ REDIS_CLUSTER_NODES: clusterNodes().join(',') }), client: async () => clusterClient() },
+];
+
+describe.each(stores)('two engine processes on $name', (target) => {
   const prefix = testPrefix();
-  let redis: Redis;
+  let redis: Redis | Cluster;
   let a: EngineProcess;
   let b: EngineProcess;
 
   beforeAll(async () => {
-    redis = await requireRedis();
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, FX_CONFIG: writeConfig() };
+    redis = await target.client();
+    const env = { ...target.env(), REDIS_KEY_PREFIX: prefix, FX_CONFIG: writeConfig() };
     [a, b] = await Promise.all([spawnEngine(env), spawnEngine(env)]);
   }, 60_000);
 
@@ -36,6 +42,10 @@ describe('two engine processes on one Redis', () => {
     const entries = await redis.xrange(prefix + redisKeys.events(id), '-', '+');
     return entries.filter(([, f]) => f.includes(id) && f[f.indexOf('type') + 1] === 'redeemed').length;
   };
+
+  it('runs both processes on that store', () => {
+    for (const p of [a, b]) expect(p.logs.find((l) => l.url)?.redis).toMatch(target.name.includes('Cluster') ? /^cluster 127\.0\.0\.1:\d+,/ : /^redis:\/\/127\.0\.0\.1:6379$/);
+  });
 
   it('lets exactly one of many concurrent redeems with distinct keys win, across both processes', async () => {
     const id = await lock();

@@ -6,7 +6,7 @@ import { quoteStoreContract, terms } from './quote-store.contract.js';
 
 const prefix = testPrefix();
 let redis: Redis;
-const store = new RedisQuoteStore({ url: REDIS_URL, retentionMs: 60_000, commandTimeoutMs: 1_000, eventsMaxLen: 10_000, keyPrefix: prefix });
+const store = new RedisQuoteStore({ target: { url: REDIS_URL }, retentionMs: 60_000, commandTimeoutMs: 1_000, eventsMaxLen: 10_000, keyPrefix: prefix });
 const redisNow = async () => {
   const [s, us] = await redis.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);

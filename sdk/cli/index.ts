@@ -1,0 +1,2 @@
+export { runCli, EXIT } from './program.js';
+export type { CliIo } from './program.js';
