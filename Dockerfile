@@ -24,6 +24,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 COPY config config
+COPY docs docs
 COPY engine/scripts engine/scripts
 COPY feeds/samples feeds/samples
 # The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> node bin/fx.js corridors

@@ -248,6 +248,10 @@ export const configSchema = z
         streamMinIntervalMs: z.number().int().min(0).default(0),
         /** How long shutdown waits for in-flight locks and redeems. */
         shutdownGraceMs: ms.default(5_000),
+        /** Browser origins allowed to call the API (CORS), e.g. "https://app.example.com"; "*" for any. None by default. */
+        corsOrigins: z.array(z.string().regex(/^(?:\*|https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)$/, 'must be "*" or an origin such as "https://app.example.com"')).default([]),
+        /** Base of the problem type URIs (`<publicUrl>/docs/errors#<code>`); without it, http://<Host of the request>. */
+        publicUrl: z.string().regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'must be an absolute http(s) URL without query or fragment').transform((u) => u.replace(/\/+$/, '')).optional(),
       })
       .prefault({})),
     store: restartOnly(z

@@ -3,6 +3,7 @@
 
 export const ERRORS = {
   invalid_request: { status: 400, title: 'The request is malformed' },
+  invalid_json: { status: 400, title: 'The body is not strict JSON' },
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: 'The API key lacks the scope for this' },
   not_found: { status: 404, title: 'No such route' },
@@ -12,7 +13,7 @@ export const ERRORS = {
   quote_already_redeemed: { status: 409, title: 'The quote was already redeemed' },
   quote_expired: { status: 410, title: 'The quote has expired' },
   payload_too_large: { status: 413, title: 'The body is too large' },
-  unsupported_media_type: { status: 415, title: 'The body must be application/json' },
+  unsupported_media_type: { status: 415, title: 'The body must be application/json in UTF-8' },
   invalid_amount: { status: 422, title: 'The amount is not valid' },
   amount_out_of_range: { status: 422, title: 'The amount is outside the corridor limits' },
   amount_mismatch: { status: 422, title: 'The amount does not match the locked quote' },

@@ -1,6 +1,11 @@
-// Small HTTP helpers over uWS: coded problem+json errors, bounded JSON bodies, corked async replies.
+// Small HTTP helpers over uWS: coded problem+json errors, strict bounded JSON bodies, the conventions every
+// answer carries (X-Request-Id, CORS for configured origins, HEAD without a body), corked async replies.
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
 import { ERRORS, fxError, isFxError, type FxError } from '../engine/index.js';
+import { excerpt } from './excerpt.js';
+import { strictJson } from './strict-json.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 export interface Reply {
@@ -18,55 +23,166 @@ export interface Incoming {
   authorization: string;
   idempotencyKey: string | undefined;
   body: unknown;
+  /** The client's X-Request-Id when sane, else a generated one; echoed on the answer and on its log lines. */
+  requestId: string;
+  /** The Origin header when it is one CORS allows (else ''). */
+  origin: string;
+  /** Where the problem type URIs point (`<base>/docs/errors#<code>`). */
+  docsBase: string;
+  /** HEAD: the answer is sent without its body. */
+  head: boolean;
+  /** Headers a route adds to whatever it answers, refusals included (RateLimit). */
+  headers?: Record<string, string>;
 }
+
+/** What every request of one gateway shares, built once. */
+export interface Conventions {
+  /** Allowed CORS origins ("*" for any); empty: no CORS headers at all. */
+  corsOrigins: readonly string[];
+  /** Base of the problem type URIs; without it, http://<Host>. */
+  publicUrl: string | undefined;
+  logger: Logger;
+}
+
+/** Headers a browser app on another origin may read. */
+const EXPOSED = 'X-Request-Id, Idempotent-Replayed, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate, Allow';
+export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? ''}`;
 
 export const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({ status, body: JSON.stringify(value), headers });
 
-export function problem(err: FxError): Reply {
-  const body = { type: `/docs/errors.md#${err.code}`, title: ERRORS[err.code].title, status: err.status, detail: err.detail, code: err.code, ...err.extra };
+/** The conventions of one request, read from the (stack-allocated) uWS request while it is valid. */
+export function conventionsOf(req: HttpRequest, c: Conventions): Pick<Incoming, 'requestId' | 'origin' | 'docsBase'> {
+  const given = req.getHeader('x-request-id');
+  const requestId = given !== '' && REQUEST_ID.test(given) ? given : randomUUID();
+  let origin = '';
+  if (c.corsOrigins.length > 0) {
+    const o = req.getHeader('origin');
+    if (o !== '' && (c.corsOrigins.includes(o) || c.corsOrigins.includes('*'))) origin = o;
+  }
+  let docsBase = c.publicUrl;
+  if (docsBase === undefined) {
+    const host = req.getHeader('host');
+    docsBase = `http://${HOST.test(host) ? host : 'localhost'}`;
+  }
+  return { requestId, origin, docsBase };
+}
+
+export function problem(err: FxError, to?: Pick<Incoming, 'docsBase' | 'authorization'>): Reply {
+  const body = {
+    type: `${to?.docsBase ?? 'http://localhost'}/docs/errors#${err.code}`, title: ERRORS[err.code].title, status: err.status,
+    detail: err.detail, code: err.code, ...err.extra,
+  };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (err.code === 'rate_limited' && err.extra?.retryAfterSec !== undefined) headers['retry-after'] = String(err.extra.retryAfterSec);
+  // RFC 6750: a key that was sent and is not recognised is an invalid token; no key at all is just a challenge.
+  if (err.code === 'unauthorized') headers['www-authenticate'] = to?.authorization ? 'Bearer realm="fx", error="invalid_token"' : 'Bearer realm="fx"';
   return { status: err.status, body: JSON.stringify(body), headers };
 }
 
-export function send(res: HttpResponse, reply: Reply): void {
+/** Writes a reply; HEAD gets the status and headers only. Closes the connection after it with `close`. */
+export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'>, close = false): void {
   res.cork(() => {
     res.writeStatus(statusLine(reply.status));
-    if (!reply.headers?.['content-type']) res.writeHeader('content-type', 'application/json');
-    for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
-    res.end(reply.body);
+    if (!reply.headers?.['content-type'] && reply.status !== 204) res.writeHeader('content-type', 'application/json');
+    if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
+    if (to) {
+      if (to.headers) for (const k in to.headers) res.writeHeader(k, to.headers[k]!);
+      res.writeHeader('x-request-id', to.requestId);
+      if (to.origin !== '') {
+        res.writeHeader('access-control-allow-origin', to.origin);
+        res.writeHeader('access-control-expose-headers', EXPOSED);
+        res.writeHeader('vary', 'Origin');
+      }
+      // uWS 20.30 aborts the process on endWithoutBody with any argument: a HEAD answer goes without
+      // Content-Length, and is never one that closes (refuseFraming sends its 400 with a body).
+      if (to.head) return void res.endWithoutBody();
+    }
+    res.end(reply.body, close);
   });
 }
 
-/** Reads a bounded body; resolves with the parsed JSON object (undefined when empty). */
-function readBody(res: HttpResponse, maxBytes: number, state: { abortBody?: () => void }): Promise<unknown> {
+/**
+ * uWS takes the first of two Content-Length headers and parses the bytes past it as the next request
+ * (request smuggling, behind a proxy that honours the other one). A request with more than one is refused
+ * with 400 and the connection closed; only a request that has a Content-Length at all pays for the scan.
+ */
+export function conflictingLength(req: HttpRequest): boolean {
+  if (req.getHeader('content-length') === '') return false;
+  let lengths = 0;
+  req.forEach((k) => {
+    if (k === 'content-length' || k === 'transfer-encoding') lengths++;
+  });
+  return lengths > 1;
+}
+
+/**
+ * Refuses a request with conflicting framing: 400, then close. The answer waits for the next turn so that
+ * uWS, which is still parsing this read, meets any smuggled bytes behind it while this response is pending:
+ * it then drops the connection itself (its rule for a request that arrives before the previous is answered)
+ * and nothing behind it runs. Without such bytes the client gets the 400.
+ */
+export function refuseFraming(res: HttpResponse, to: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'docsBase' | 'authorization'>): void {
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  setImmediate(() => {
+    if (!aborted) send(res, problem(fxError('invalid_request', 'conflicting Content-Length / Transfer-Encoding headers'), to), { ...to, head: false }, true);
+  });
+}
+
+const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** null when the content type is JSON in UTF-8; else why not (415). */
+export function mediaTypeProblem(contentType: string): string | null {
+  const [type, ...params] = contentType.split(';');
+  if (!JSON_MEDIA.test(type!.trim())) return `content-type must be application/json, not ${excerpt(contentType)}`;
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return `the body must be UTF-8, not charset ${excerpt(charset)}`;
+  }
+  return null;
+}
+
+/** Reads a bounded body and parses it strictly; resolves with the JSON value (undefined when empty). */
+function readBody(res: HttpResponse, maxBytes: number, contentType: string, state: { abortBody?: () => void; paused?: boolean }): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    // uWS drops the connection when a request arrives before the previous one is answered (it does not
+    // pipeline async answers). Once the body is in, the socket stops reading until this answer is written,
+    // so a request the client pipelined in a later read waits in the kernel instead of costing this answer.
+    const done = () => {
+      res.pause();
+      state.paused = true;
+    };
     state.abortBody = () => reject(fxError('invalid_request', 'the client went away mid-body'));
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
-    const parse = (text: string) => {
-      if (text.trim() === '') return resolve(undefined);
+    const parse = (bytes: Uint8Array) => {
       try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(fxError('invalid_request', 'the body is not valid JSON'));
+        // A body without a content type is not read as JSON (415); no body at all is for the route to refuse.
+        if (contentType === '' && bytes.byteLength > 0) throw fxError('unsupported_media_type', 'send the body with content-type: application/json');
+        resolve(strictJson(bytes));
+      } catch (err) {
+        reject(err);
       }
     };
     res.onData((chunk, isLast) => {
       if (failed) return;
       size += chunk.byteLength;
-      // The usual case, a body in one chunk: decode it in place (uWS neuters the chunk after this callback).
-      if (isLast && chunks.length === 0 && size <= maxBytes) return parse(Buffer.from(chunk).toString('utf8'));
+      // The usual case, a body in one chunk: parse it in place (uWS neuters the chunk after this callback).
+      if (isLast && chunks.length === 0 && size <= maxBytes) return (done(), parse(new Uint8Array(chunk)));
       if (size > maxBytes) {
         failed = true;
         reject(fxError('payload_too_large', `the body must be at most ${maxBytes} bytes`));
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
-      if (isLast) parse(Buffer.concat(chunks).toString('utf8'));
+      if (isLast) (done(), parse(Buffer.concat(chunks)));
     });
   });
 }
@@ -87,7 +203,7 @@ export function handler(
   opts: RouteOptions,
   fn: (req: Incoming) => Promise<Reply> | Reply,
   hooks: {
-    onInternalError: (err: unknown, url: string) => void;
+    conventions: Conventions;
     inFlight: { count: number };
     /** Told of every answer sent: its status and the seconds since the request arrived. */
     observe?: (status: number, seconds: number) => void;
@@ -95,13 +211,9 @@ export function handler(
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
     const arrived = performance.now();
-    const state: { aborted: boolean; abortBody?: () => void } = { aborted: false };
-    res.onAborted(() => {
-      state.aborted = true;
-      state.abortBody?.(); // a body cut off mid-way: settle the read so the request stops counting as in flight
-    });
+    const method = req.getMethod();
     const incoming: Incoming = {
-      method: req.getMethod(),
+      method,
       url: req.getUrl(),
       query: req.getQuery() ?? '',
       // Decoded later, inside the try: a malformed escape must be a coded 400, never an uncaught URIError.
@@ -109,8 +221,16 @@ export function handler(
       authorization: req.getHeader('authorization'),
       idempotencyKey: req.getHeader('idempotency-key') || undefined,
       body: undefined,
+      ...conventionsOf(req, hooks.conventions),
+      head: method === 'head',
     };
-    const contentType = req.getHeader('content-type');
+    if (conflictingLength(req)) return refuseFraming(res, incoming);
+    const state: { aborted: boolean; abortBody?: () => void; paused?: boolean } = { aborted: false };
+    res.onAborted(() => {
+      state.aborted = true;
+      state.abortBody?.(); // a body cut off mid-way: settle the read so the request stops counting as in flight
+    });
+    const contentType = opts.maxBodyBytes !== undefined ? req.getHeader('content-type') : '';
     hooks.inFlight.count++;
     void (async () => {
       let reply: Reply;
@@ -123,22 +243,23 @@ export function handler(
           }
         });
         if (opts.maxBodyBytes !== undefined) {
-          if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType))
-            throw fxError('unsupported_media_type', `content-type must be application/json, not ${contentType}`);
-          incoming.body = await readBody(res, opts.maxBodyBytes, state);
+          const wrongType = contentType === '' ? null : mediaTypeProblem(contentType);
+          if (wrongType) throw fxError('unsupported_media_type', wrongType);
+          incoming.body = await readBody(res, opts.maxBodyBytes, contentType, state);
         }
         reply = await fn(incoming);
       } catch (err) {
-        if (isFxError(err)) reply = problem(err);
+        if (isFxError(err)) reply = problem(err, incoming);
         else {
-          hooks.onInternalError(err, incoming.url);
-          reply = problem(fxError('internal_error', 'an unexpected error occurred; it was logged'));
+          hooks.conventions.logger.child({ requestId: incoming.requestId }).error({ err, method, url: incoming.url }, 'request failed');
+          reply = problem(fxError('internal_error', 'an unexpected error occurred; it was logged'), incoming);
         }
       } finally {
         hooks.inFlight.count--;
       }
       if (state.aborted) return;
-      send(res, reply);
+      if (state.paused) res.cork(() => res.resume());
+      send(res, reply, incoming);
       hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
     })();
   };
@@ -148,12 +269,4 @@ export function handler(
 export function queryParam(query: string, name: string): string | undefined {
   const v = new URLSearchParams(query).get(name);
   return v === null ? undefined : v;
-}
-
-/** Refuses a body that is not an object or carries fields other than those allowed. */
-export function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw fxError('invalid_request', 'the body must be a JSON object');
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw fxError('invalid_request', `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-  return body as Record<string, unknown>;
 }

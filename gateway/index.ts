@@ -4,3 +4,5 @@ export { ApiKeys, DEMO_KEYS, sha256 } from './auth.js';
 export { Metrics } from './metrics.js';
 export { RateLimits } from './rate-limit.js';
 export { nativeBinding } from './uws.js';
+export { renderOpenApi, renderAsyncApi, openApiDocument, asyncApiDocument, ROUTES } from './wire/index.js';
+export type { Wire } from './wire/index.js';

@@ -1,15 +1,22 @@
-// The uWS app: REST /v1, the stream, health and metrics. The wire contract is DESIGN.md's (shared/), with the
-// error codes in docs/errors.md.
-import { fxError } from '../engine/index.js';
+// The uWS app: REST /v1, the stream, health, metrics, the contract and the error docs. Every route comes from
+// the route table (gateway/wire/routes.ts), which the OpenAPI document is generated from; the stream's
+// messages are in docs/asyncapi.yaml, the error codes in docs/errors.md (served at /docs/errors).
+import { fxError, type FxError } from '../engine/index.js';
 import { bearer } from './auth.js';
 import type { ClientDeps, GatewayDeps } from './deps.js';
-import { handler, json, objectBody, problem, send, type Incoming, type Reply, type RouteOptions } from './http.js';
+import { errorDocsPage } from './error-docs.js';
+import { conflictingLength, conventionsOf, CORS_ALLOWED_HEADERS, handler, refuseFraming, json, problem, send, type Conventions, type Incoming, type Reply } from './http.js';
 import { lockFor, type LockPath } from './lock.js';
-import { amountOf, idempotencyKey } from './requests.js';
+import { amountOf, idempotencyKey, parseWith } from './requests.js';
 import { Stream } from './stream.js';
-import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
+import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
+import { methodsAt, renderOpenApi, ROUTES, uwsPattern, type RouteSpec, type Wire } from './wire/index.js';
 
 const bodyReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, body, headers });
+const replayed = { 'idempotent-replayed': 'true' };
+
+/** Allow header value for a URL's methods: a GET route answers HEAD too; OPTIONS everywhere. */
+const allowOf = (methods: string[]) => [...methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])), 'OPTIONS'].join(', ');
 
 export class Gateway {
   readonly app: TemplatedApp;
@@ -19,112 +26,147 @@ export class Gateway {
   readonly inFlight = { count: 0 };
   #listenSocket: us_listen_socket | undefined;
   #accepting = true;
+  /** The routes this gateway serves (a pricer serves only the operations ones). */
+  readonly #served: RouteSpec[] = [];
+  readonly #conventions: Conventions;
+  readonly #unmatched = new Map<string, (status: number, seconds: number) => void>();
 
   constructor(private readonly deps: GatewayDeps) {
     this.app = uws.App();
+    const { server } = deps.config().config;
+    this.#conventions = { corsOrigins: server.corsOrigins, publicUrl: server.publicUrl, logger: deps.logger };
     const { desk } = deps;
     if (desk) {
       const client: ClientDeps = { ...deps, desk };
       const locks: LockPath = { desk, limits: deps.limits, accepting: () => this.#accepting };
-      this.stream = new Stream(this.app, client, locks, this.inFlight);
+      this.stream = new Stream(this.app, client, locks, this.inFlight, this.#conventions);
+      this.#served.push(ROUTES.stream);
       this.#clientRoutes(client, locks);
     }
     this.#opsRoutes();
+    this.app.any('/*', (res, req) => this.#fallback(res, req));
   }
 
-  #route(method: 'get' | 'post', pattern: string, opts: RouteOptions, fn: (req: Incoming) => Promise<Reply> | Reply): void {
+  #route(spec: RouteSpec, fn: (req: Incoming) => Promise<Reply> | Reply): void {
+    const maxBodyBytes = spec.body ? this.deps.config().config.server.maxPayloadBytes : undefined;
+    const params = (spec.path.match(/\{\w+\}/g) ?? []).length;
+    const pattern = uwsPattern(spec.path);
     // Metrics by the route's pattern, not the raw URL: bounded labels whatever clients send.
-    const observe = this.deps.metrics.httpObserver(pattern, method.toUpperCase());
-    const h = handler(opts, fn, {
-      inFlight: this.inFlight,
-      onInternalError: (err, url) => this.deps.logger.error({ err, url: url }, 'request failed'),
-      observe,
-    });
-    this.app[method](pattern, (res, req) => {
-      if (!this.#accepting) return (send(res, problem(fxError('shutting_down', 'the server is shutting down; retry on another instance'))), observe(503, 0));
+    const observe = this.deps.metrics.httpObserver(pattern, spec.method.toUpperCase());
+    const h = handler({ params, maxBodyBytes }, fn, { inFlight: this.inFlight, conventions: this.#conventions, observe });
+    const serve = (res: HttpResponse, req: HttpRequest) => {
+      if (!this.#accepting) return (this.#refuse(res, req, fxError('shutting_down', 'the server is shutting down; retry on another instance')), observe(503, 0));
       h(res, req);
-    });
+    };
+    this.app[spec.method](pattern, serve);
+    if (spec.method === 'get') this.app.head(pattern, serve);
+    this.#served.push(spec);
+  }
+
+  /** A refusal outside a route's handler (shutdown, no route, wrong method), with the same conventions. */
+  #refuse(res: HttpResponse, req: HttpRequest, err: FxError, headers?: Record<string, string>): void {
+    const to = { ...conventionsOf(req, this.#conventions), authorization: '', head: req.getMethod() === 'head', headers };
+    send(res, problem(err, to), to);
   }
 
   #clientRoutes({ desk, keys, limits }: ClientDeps, locks: LockPath): void {
-    const maxBodyBytes = this.deps.config().config.server.maxPayloadBytes;
     const principal = (req: Incoming) => keys().authenticate(bearer(req.authorization));
-    const auth = (req: Incoming, ...scopes: Parameters<ReturnType<typeof keys>['authorize']>[1][]) => keys().authorize(bearer(req.authorization), ...scopes);
+    const auth = (req: Incoming, spec: RouteSpec) => keys().authorize(bearer(req.authorization), ...spec.scopes!);
 
-    this.#route('get', '/v1/corridors', {}, (req) => {
-      auth(req, 'stream');
-      return json(200, { corridors: desk.corridors() });
+    this.#route(ROUTES.listCorridors, (req) => {
+      auth(req, ROUTES.listCorridors);
+      return json(200, { corridors: desk.corridors() } satisfies Wire.CorridorList);
     });
 
-    this.#route('get', '/v1/corridors/:id', { params: 1 }, (req) => {
-      auth(req, 'stream');
-      return json(200, desk.corridor(req.params[0]!));
+    this.#route(ROUTES.getCorridor, (req) => {
+      auth(req, ROUTES.getCorridor);
+      return json(200, desk.corridor(req.params[0]!) satisfies Wire.Corridor);
     });
 
-    this.#route('get', '/v1/corridors/:id/quote', { params: 1 }, (req) => {
-      auth(req, 'stream');
-      const query = Object.fromEntries(new URLSearchParams(req.query));
-      const { side, amount } = amountOf(objectBody(query, ['sendAmount', 'receiveAmount']));
-      return json(200, desk.indicative(req.params[0], side, amount));
+    this.#route(ROUTES.indicativeQuote, (req) => {
+      auth(req, ROUTES.indicativeQuote);
+      const query = parseWith(ROUTES.indicativeQuote.query, Object.fromEntries(new URLSearchParams(req.query)), 'query');
+      const { side, amount } = amountOf(query);
+      return json(200, desk.indicative(req.params[0], side, amount) satisfies Wire.IndicativeQuote);
     });
 
-    this.#route('post', '/v1/quotes', { maxBodyBytes }, async (req) => {
-      const { body: quote, replayed } = await lockFor(locks, principal(req), () => {
-        const key = idempotencyKey(req.idempotencyKey, false);
-        const body = objectBody(req.body, ['corridor', 'sendAmount', 'receiveAmount']);
-        return { request: { corridor: body.corridor, ...amountOf(body) }, idempotencyKey: key };
-      });
-      return bodyReply(201, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
+    this.#route(ROUTES.lockQuote, async (req) => {
+      const p = principal(req);
+      try {
+        const { body: quote, replayed: again } = await lockFor(locks, p, () => {
+          const key = idempotencyKey(req.idempotencyKey, false);
+          const body = parseWith(ROUTES.lockQuote.body, req.body, 'body');
+          return { request: { corridor: body.corridor, ...amountOf(body) }, idempotencyKey: key };
+        });
+        return bodyReply(201, quote, again ? replayed : undefined);
+      } finally {
+        req.headers = limits.headers(p, 'lock');
+      }
     });
 
-    this.#route('get', '/v1/quotes/:id', { params: 1 }, async (req) => {
-      auth(req, 'lock', 'redeem');
+    this.#route(ROUTES.getQuote, async (req) => {
+      auth(req, ROUTES.getQuote);
       return bodyReply(200, await desk.getQuote(req.params[0]!));
     });
 
-    this.#route('post', '/v1/quotes/:id/redeem', { params: 1, maxBodyBytes }, async (req) => {
-      limits.take(auth(req, 'redeem'), 'redeem');
-      const key = idempotencyKey(req.idempotencyKey, true)!;
-      const body = objectBody(req.body, ['sendAmount', 'receiveAmount', 'corridor']);
-      const { body: quote, replayed } = await desk.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
-      return bodyReply(200, quote, replayed ? { 'idempotent-replayed': 'true' } : undefined);
+    this.#route(ROUTES.redeemQuote, async (req) => {
+      const p = auth(req, ROUTES.redeemQuote);
+      try {
+        limits.take(p, 'redeem');
+        const key = idempotencyKey(req.idempotencyKey, true)!;
+        const body = parseWith(ROUTES.redeemQuote.body, req.body, 'body');
+        const { body: quote, replayed: again } = await desk.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
+        return bodyReply(200, quote, again ? replayed : undefined);
+      } finally {
+        req.headers = limits.headers(p, 'redeem');
+      }
     });
   }
 
   #opsRoutes(): void {
     const { hub, store, config, metrics } = this.deps;
-    const clientApi = this.stream !== undefined;
-    this.#route('get', '/healthz', {}, () => json(200, { status: 'ok' }));
+    this.#route(ROUTES.health, () => json(200, { status: 'ok' } satisfies Wire.Health));
 
-    this.#route('get', '/readyz', {}, () => {
+    this.#route(ROUTES.readiness, () => {
       const loaded = config();
       const checks = {
         config: loaded.version,
         store: store.up ? 'up' : 'down',
         tradeableCorridors: hub.tradeable(loaded.config.corridors).filter((c) => c.tradeable).length,
-      };
+      } as const;
       const ready = this.#accepting && store.up && checks.tradeableCorridors > 0;
-      return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...checks });
+      return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...checks } satisfies Wire.Readiness);
     });
 
-    this.#route('get', '/metrics', {}, async () => ({
+    this.#route(ROUTES.metrics, async () => ({
       status: 200, body: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType },
     }));
 
-    const unmatched = new Map<string, (status: number, seconds: number) => void>();
-    this.app.any('/*', (res, req) => {
-      const method = req.getMethod();
-      const url = req.getUrl();
-      const known = /^\/(healthz|readyz|metrics)$/.test(url) ||
-        (clientApi && /^\/v1\/(corridors(\/[^/]+(\/quote)?)?|quotes(\/[^/]+(\/redeem)?)?|stream)$/.test(url));
-      const reply = problem(known ? fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here`) : fxError('not_found', `no route ${url}`));
-      send(res, reply);
-      // One label for every unmatched URL; methods beyond the usual ones fold into OTHER.
-      const m = /^(get|post|put|patch|delete|head|options)$/.test(method) ? method.toUpperCase() : 'OTHER';
-      let observe = unmatched.get(m);
-      if (!observe) unmatched.set(m, (observe = metrics.httpObserver('unmatched', m)));
-      observe(reply.status, 0);
-    });
+    const openapi = renderOpenApi();
+    this.#route(ROUTES.openapi, () => ({ status: 200, body: openapi, headers: { 'content-type': 'application/json' } }));
+
+    const errorDocs = errorDocsPage();
+    this.#route(ROUTES.errorDocs, () => ({ status: 200, body: errorDocs, headers: { 'content-type': 'text/html; charset=utf-8' } }));
+  }
+
+  /** No route for this method: a CORS preflight or OPTIONS (204 with Allow), 405 with Allow, or 404. */
+  #fallback(res: HttpResponse, req: HttpRequest): void {
+    if (conflictingLength(req)) return refuseFraming(res, { ...conventionsOf(req, this.#conventions), authorization: '', head: false });
+    const method = req.getMethod();
+    const url = req.getUrl();
+    // One label for every unmatched URL; methods beyond the usual ones fold into OTHER.
+    const m = /^(get|post|put|patch|delete|head|options)$/.test(method) ? method.toUpperCase() : 'OTHER';
+    let observe = this.#unmatched.get(m);
+    if (!observe) this.#unmatched.set(m, (observe = this.deps.metrics.httpObserver('unmatched', m)));
+    const methods = methodsAt(this.#served, url);
+    if (methods.length === 0) return (this.#refuse(res, req, fxError('not_found', `no route ${url.length > 64 ? `${url.slice(0, 64)}…` : url}`)), observe(404, 0));
+    const allow = allowOf(methods);
+    if (method !== 'options') return (this.#refuse(res, req, fxError('method_not_allowed', `${method.toUpperCase()} is not allowed here; use ${allow}`), { allow }), observe(405, 0));
+    observe(204, 0);
+    const to = { ...conventionsOf(req, this.#conventions), head: true, headers: { allow } as Record<string, string> };
+    if (to.origin !== '' && req.getHeader('access-control-request-method') !== '')
+      Object.assign(to.headers, { 'access-control-allow-methods': allow, 'access-control-allow-headers': CORS_ALLOWED_HEADERS, 'access-control-max-age': '600' });
+    send(res, { status: 204, body: '' }, to);
   }
 
   listen(port: number, host = '0.0.0.0'): Promise<number> {

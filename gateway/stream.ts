@@ -6,10 +6,13 @@ import { fxError, isFxError, type CorridorSnapshot, type FxError } from '../engi
 import type { Principal } from './auth.js';
 import { bearer } from './auth.js';
 import type { ClientDeps } from './deps.js';
-import { problem, queryParam, send } from './http.js';
+import { excerpt } from './excerpt.js';
+import { conventionsOf, problem, queryParam, send, type Conventions } from './http.js';
 import { lockFor, type LockPath } from './lock.js';
-import { amountOf } from './requests.js';
+import { amountOf, parseWith } from './requests.js';
+import { strictJsonText } from './strict-json.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
+import { CLIENT_FRAMES } from './wire/index.js';
 
 interface Client {
   principal: Principal;
@@ -22,7 +25,7 @@ interface Client {
 
 export const CLOSE_SLOW_CONSUMER = 4008;
 const HEARTBEAT_TOPIC = 'hb';
-const MAX_CORRIDORS_PER_OP = 64;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 const topicOf = (corridor: string, tier: number) => `q/${corridor}/${tier}`;
 
 export function quoteFrame(s: CorridorSnapshot, tier: number): string {
@@ -54,6 +57,7 @@ export class Stream {
     private readonly locks: LockPath,
     /** Requests and stream locks being answered now; shutdown waits for them. */
     private readonly inFlight: { count: number },
+    conventions: Conventions,
   ) {
     const { server } = deps.config().config;
     app.ws<Client>('/v1/stream', {
@@ -79,7 +83,8 @@ export class Stream {
             throw fxError('rate_limited', `this API key already holds ${principal.limits.connections} connections`, { retryAfterSec: 1 });
           }
         } catch (err) {
-          send(res, problem(err as FxError));
+          const to = { ...conventionsOf(req, conventions), authorization: req.getHeader('authorization'), head: false };
+          send(res, problem(err as FxError, to), to);
           return;
         }
         res.upgrade<Client>({ principal, topics: new Map() }, secKey, protocol, extensions, context);
@@ -163,11 +168,17 @@ export class Stream {
       const max = this.deps.config().config.server.maxPayloadBytes;
       if (message.byteLength > max) throw fxError('payload_too_large', `frames must be at most ${max} bytes`);
       if (isBinary) throw fxError('invalid_request', 'frames must be JSON text');
-      const parsed: unknown = JSON.parse(Buffer.from(message).toString('utf8'));
+      let text: string;
+      try {
+        text = utf8.decode(message);
+      } catch {
+        throw fxError('invalid_json', 'the frame is not valid UTF-8');
+      }
+      const parsed = strictJsonText(text);
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fxError('invalid_request', 'a frame must be a JSON object');
       msg = parsed as Record<string, unknown>;
     } catch (err) {
-      ws.send(errorFrame(isFxError(err) ? err : fxError('invalid_request', 'the frame is not valid JSON')));
+      ws.send(errorFrame(isFxError(err) ? err : fxError('invalid_json', 'the frame is not valid JSON')));
       return;
     }
     try {
@@ -175,7 +186,7 @@ export class Stream {
         case 'subscribe': return this.#subscribe(ws, msg);
         case 'unsubscribe': return this.#unsubscribeOp(ws, msg);
         case 'lock': return this.#lock(ws, msg);
-        default: throw fxError('unknown_op', `unknown op ${JSON.stringify(msg.op)}; use subscribe, unsubscribe or lock`);
+        default: throw fxError('unknown_op', `unknown op ${excerpt(msg.op)}; use subscribe, unsubscribe or lock`);
       }
     } catch (err) {
       if (!isFxError(err)) this.deps.logger.error({ err, op: msg.op }, 'stream frame failed');
@@ -183,18 +194,11 @@ export class Stream {
     }
   }
 
-  #fields(msg: Record<string, unknown>, allowed: string[]): void {
-    const unknown = Object.keys(msg).filter((k) => !allowed.includes(k));
-    if (unknown.length) throw fxError('invalid_request', `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-  }
-
-  #corridors(msg: Record<string, unknown>): string[] {
-    const list = msg.corridors;
-    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CORRIDORS_PER_OP || !list.every((c) => typeof c === 'string'))
-      throw fxError('invalid_request', `corridors must be a list of 1 to ${MAX_CORRIDORS_PER_OP} corridor ids`);
+  /** The corridors of a parsed subscribe or unsubscribe, every one configured. */
+  #corridors(list: string[]): string[] {
     const unknown = list.filter((c) => this.deps.desk.tierCount(c) === 0);
-    if (unknown.length) throw fxError('corridor_not_found', `no corridor ${unknown.join(', ')}`);
-    return list as string[];
+    if (unknown.length) throw fxError('corridor_not_found', `no corridor ${unknown.slice(0, 3).map(excerpt).join(', ')}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}`);
+    return list;
   }
 
   #countSubscriptions(principal: Principal, delta: number): void {
@@ -203,9 +207,9 @@ export class Stream {
     this.deps.metrics.wsSubscriptions.inc(delta);
   }
 
-  #subscribe(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
-    this.#fields(msg, ['op', 'corridors', 'sendAmount']);
-    const corridors = this.#corridors(msg);
+  #subscribe(ws: WebSocket<Client>, raw: Record<string, unknown>): void {
+    const msg = parseWith(CLIENT_FRAMES.subscribe, raw, 'frame');
+    const corridors = this.#corridors(msg.corridors);
     const tiers = corridors.map((c) => this.deps.desk.tierOf(c, msg.sendAmount)); // validates all before changing any
     const client = ws.getUserData();
     const added = new Set(corridors.filter((c) => !client.topics.has(c))).size;
@@ -228,10 +232,10 @@ export class Stream {
     });
   }
 
-  #unsubscribeOp(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
-    this.#fields(msg, ['op', 'corridors']);
+  #unsubscribeOp(ws: WebSocket<Client>, raw: Record<string, unknown>): void {
+    const msg = parseWith(CLIENT_FRAMES.unsubscribe, raw, 'frame');
     const client = ws.getUserData();
-    for (const corridor of this.#corridors(msg)) {
+    for (const corridor of this.#corridors(msg.corridors)) {
       const topic = client.topics.get(corridor);
       if (!topic) continue;
       ws.unsubscribe(topic);
@@ -245,8 +249,8 @@ export class Stream {
     const reqId = msg.reqId;
     if (typeof reqId !== 'string' || reqId.length === 0 || reqId.length > 128) throw fxError('invalid_request', 'lock needs a reqId string of 1-128 characters');
     const locked = lockFor(this.locks, ws.getUserData().principal, () => {
-      this.#fields(msg, ['op', 'reqId', 'corridor', 'sendAmount', 'receiveAmount']);
-      return { request: { corridor: msg.corridor, ...amountOf(msg) } };
+      const frame = parseWith(CLIENT_FRAMES.lock, msg, 'frame');
+      return { request: { corridor: frame.corridor, ...amountOf(frame) } };
     });
     const inFlight = this.inFlight;
     inFlight.count++;

@@ -1,6 +1,7 @@
 // The peer's coded errors: the same codes and statuses as the v1 contract (docs/errors.md).
 const STATUS = {
   invalid_request: 400,
+  invalid_json: 400,
   idempotency_key_required: 400,
   unknown_op: 400,
   unauthorized: 401,

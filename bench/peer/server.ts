@@ -53,7 +53,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<any> {
       try {
         resolve(JSON.parse(text));
       } catch {
-        reject(new PeerError('invalid_request', 'the body is not valid JSON'));
+        reject(new PeerError('invalid_json', 'the body is not valid JSON'));
       }
     });
     req.on('error', reject);

@@ -130,7 +130,7 @@ describe('the quote stream', () => {
   it('answers malformed frames, unknown ops and refused locks with coded errors, and stays open', async () => {
     const client = await StreamClient.open(server.ws, auth);
     const cases: [unknown, string][] = [
-      ['{nope', 'invalid_request'],
+      ['{nope', 'invalid_json'],
       ['[1,2]', 'invalid_request'],
       [{ op: 'dance' }, 'unknown_op'],
       [{ op: 'subscribe', corridors: ['ZZZ-INR'] }, 'corridor_not_found'],

@@ -103,7 +103,7 @@ export function quoteApiContract(t: () => ContractTarget): void {
       ['POST', '/v1/quotes', { corridor: 'USD-INR', sendAmount: '9999999' }, 422, 'amount_out_of_range'],
       ['POST', '/v1/quotes', { corridor: 'XXX-INR', sendAmount: '100' }, 404, 'corridor_not_found'],
       ['POST', '/v1/quotes', { corridor: 'USD-INR', sendAmount: '100', extra: 1 }, 400, 'invalid_request'],
-      ['POST', '/v1/quotes', '{not json', 400, 'invalid_request'],
+      ['POST', '/v1/quotes', '{not json', 400, 'invalid_json'],
       ['POST', '/v1/quotes', [1], 400, 'invalid_request'],
       ['POST', '/v1/quotes', 'x'.repeat(20_000), 413, 'payload_too_large'],
       ['GET', '/v1/nope', undefined, 404, 'not_found'],

@@ -7,6 +7,7 @@ import { defaultConfigPath } from '../../config/index.js';
 import type { RedisTarget } from '../../engine/index.js';
 import { start, type Running } from '../../app/index.js';
 import { sha256 } from '../../gateway/index.js';
+import { checkResponse } from './contract.js';
 import { REDIS_URL, testPrefix } from './redis.js';
 
 export type StoreKind = 'memory' | 'redis';
@@ -52,6 +53,7 @@ export const DESK = 'demo-desk-key';
 /** Scope stream only (added by writeConfig). */
 export const STREAM_ONLY = 'test-stream-only-key';
 
+/** A request with fetch; the body it gets back is checked against the published OpenAPI document (docs/openapi.json). */
 export async function http(base: string, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   const res = await fetch(base + path, {
     method,
@@ -63,6 +65,7 @@ export async function http(base: string, method: string, path: string, opts: { k
     body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
   });
   const text = await res.text();
+  checkResponse(method, path, res.status, res.headers.get('content-type'), text);
   let json: any;
   try {
     json = JSON.parse(text);

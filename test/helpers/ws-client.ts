@@ -1,14 +1,22 @@
 import WebSocket from 'ws';
+import { checkServerFrame } from './contract.js';
 
-/** A real WebSocket client that keeps every frame it receives. */
+/** A real WebSocket client that keeps every frame it receives, each checked against docs/asyncapi.yaml. */
 export class StreamClient {
   readonly frames: any[] = [];
+  /** Frames that did not match the published contract; close() throws the first. */
+  readonly contractErrors: Error[] = [];
   closed: { code: number; reason: string } | undefined;
   #waiters: { match: (f: any) => boolean; resolve: (f: any) => void }[] = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString());
+      try {
+        checkServerFrame(frame);
+      } catch (err) {
+        this.contractErrors.push(err as Error);
+      }
       this.frames.push(frame);
       this.#waiters = this.#waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
     });
@@ -31,6 +39,7 @@ export class StreamClient {
 
   /** The next frame (already received or future) that matches. */
   next(match: (f: any) => boolean, timeoutMs = 5_000): Promise<any> {
+    if (this.contractErrors.length) return Promise.reject(this.contractErrors[0]);
     const seen = this.frames.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -41,5 +50,6 @@ export class StreamClient {
 
   close(): void {
     this.socket.close();
+    if (this.contractErrors.length) throw this.contractErrors[0];
   }
 }
