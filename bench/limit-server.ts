@@ -5,11 +5,18 @@
 //   WS  /echo      sends every message back as is                (WS round-trip floor)
 //   WS  /fanout    a socket that sends anything joins one topic; the server publishes a quote-shaped frame,
 //                  stamped with `ts` (epoch µs) as the engine does, FANOUT_PER_SEC times a second (fan-out floor)
+//   POST /post     reads the body, answers 201 with a lock-sized JSON body  (HTTP POST floor)
+//   POST /lock     reads the body, then the engine's Redis write for a lock: the turn's locks batched into one
+//                  EVALSHA of engine/scripts/lock-n.lua (a SET PXAT per quote, one XADD per batch) with
+//                  ioredis, answered 201 from the reply callback                (lock floor: uWS + the same write)
 //   GET /readyz    200, for the bench runner
 //   GET /metrics   frames published, CPU time and RSS
 //
-// Run as the engine is: PORT, HOST; plus FANOUT_PER_SEC (default 10).
+// Run as the engine is: PORT, HOST; plus FANOUT_PER_SEC (default 10), and REDIS_URL / REDIS_KEY_PREFIX for /lock.
+import { randomFillSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
 import type * as UWS from 'uWebSockets.js';
 
 const uws: typeof UWS = createRequire(import.meta.url)('uWebSockets.js');
@@ -31,8 +38,59 @@ const metrics = () => {
   ].join('\n');
 };
 
+/** A lock answer's size and shape, with the id filled in per request. */
+const BODY_HEAD = '{"id":"';
+const BODY_TAIL = '","corridor":"USD-INR","sendCurrency":"USD","receiveCurrency":"INR","sendAmount":"1000.00","receiveAmount":"83836.00","rate":"83.8360","fee":"0.00","createdAt":"2026-11-21T06:16:11.467Z","expiresAt":"2026-11-21T06:18:11.467Z","configVersion":"c_8c3f15b1","route":[{"partner":"lp-a","pair":"USD/INR","rate":"84.46958","ageMs":6}],"spread":{"tierBps":"60","marketClosedBps":"15","volatilityBps":"0","skewBps":"0","totalBps":"75"}}';
+const POST_BODY = `${BODY_HEAD}q_0AAAAAAAAAAAAAAAAAAAAAA${BODY_TAIL.slice(0, -1)},"status":"locked"}`;
+
+// The engine's id scheme: one CSPRNG fill per 256 ids.
+const pool = Buffer.alloc(16 * 256);
+let poolAt = pool.length;
+const newId = (shard: number) => {
+  if (poolAt === pool.length) (randomFillSync(pool), (poolAt = 0));
+  poolAt += 16;
+  return `q_${shard.toString(16)}${pool.toString('base64url', poolAt - 16, poolAt)}`;
+};
+
+type LockScript = (n: number, keys: string[], args: (string | number)[]) => Promise<unknown[]>;
+const redis = process.env.REDIS_URL
+  ? new Redis(process.env.REDIS_URL, { keyPrefix: process.env.REDIS_KEY_PREFIX ?? '', maxRetriesPerRequest: 0, enableOfflineQueue: false })
+  : undefined;
+redis?.defineCommand('fxLock', { lua: readFileSync(new URL('../../engine/scripts/lock-n.lua', import.meta.url), 'utf8') });
+let shard = 0;
+let batch: { keys: string[]; args: (string | number)[]; answer: ((ok: boolean) => void)[] } | undefined;
+const flush = () => {
+  const b = batch!;
+  batch = undefined;
+  shard = (shard + 1) % 16;
+  (redis as unknown as { fxLock: LockScript }).fxLock(b.keys.length, b.keys, b.args).then(() => b.answer.forEach((a) => a(true)), () => b.answer.forEach((a) => a(false)));
+};
+const lock = (answer: (id: string, ok: boolean) => void) => {
+  const id = newId(shard);
+  if (!batch) {
+    batch = { keys: [`{fx:${shard.toString(16)}}:events`], args: [100_000], answer: [] };
+    setImmediate(flush);
+  }
+  const exp = Date.now() + 120_000;
+  const terms = BODY_HEAD + id + BODY_TAIL;
+  batch.keys.push(`{fx:${shard.toString(16)}}:q:${id}`);
+  batch.args.push(`L\n${exp}\n"bench"\n${terms}`, exp + 60_000, `${id} USD-INR 1000.00 83836.00 ${exp}`, '');
+  batch.answer.push((ok) => answer(terms, ok));
+};
+
+/** Reads a request body to its end, then calls `done` (the body itself is not looked at). */
+const onBody = (res: UWS.HttpResponse, done: () => void) => {
+  res.onAborted(() => ((res as { aborted?: boolean }).aborted = true));
+  res.onData((_chunk, isLast) => isLast && done());
+};
+
 const app = uws.App()
   .get('/hello', (res) => void res.end('hello'))
+  .post('/post', (res) => onBody(res, () => res.cork(() => res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(POST_BODY))))
+  .post('/lock', (res) => onBody(res, () => lock((terms, ok) => {
+    if ((res as { aborted?: boolean }).aborted) return;
+    res.cork(() => (ok ? res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(`${terms.slice(0, -1)},"status":"locked"}`) : res.writeStatus('503 Service Unavailable').end()));
+  })))
   .get('/readyz', (res) => void res.end('{"status":"ready"}'))
   .get('/metrics', (res) => void res.end(metrics()))
   .ws('/echo', { message: (ws, message, isBinary) => void ws.send(message, isBinary) })
@@ -51,6 +109,7 @@ app.listen(host, port, (socket) => {
   console.log(`limit server listening on http://${host}:${uws.us_socket_local_port(socket)}`);
   const stop = () => {
     clearInterval(publisher);
+    redis?.disconnect();
     uws.us_listen_socket_close(socket);
     process.exit(0);
   };

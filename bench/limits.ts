@@ -2,6 +2,9 @@
 // from, doing the least it can:
 //
 //   bare uWS (bench/limit-server.ts, server core)  GET /hello with autocannon, as GET /healthz is measured;
+//                                                  POST /post (a body read, a lock-sized answer) and POST /lock
+//                                                  (the same, plus the engine's Redis write for a lock, batched
+//                                                  per turn and pipelined), loaded as the engine's lock is;
 //                                                  a WS echo round trip (one socket, one message at a time);
 //                                                  fan-out of one quote-shaped frame to N subscribers, measured by
 //                                                  the stream bench's own client processes
@@ -19,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { projectRoot } from '../config/index.js';
-import { alternate, dropPrefix, ENTRIES, load, machine, median, pinLoadGenerator, spawnServer, table, rows, writeResults, type Figures, type Metric, type Pinning } from './lib/index.js';
+import { alternate, costed, dropPrefix, ENTRIES, load, machine, median, pinLoadGenerator, spawnServer, table, rows, writeResults, type Figures, type LoadFigures, type Metric, type Pinning } from './lib/index.js';
 import { measureStream, type StreamOptions } from './stream.js';
 
 const run = promisify(execFile);
@@ -29,6 +32,9 @@ const ECHO_FRAME = '{"type":"quote","corridor":"USD-INR","rate":"83.9543","mid":
 
 /** The limit-only rows (the HTTP and fan-out floors share rows with the engine's figures: healthRps, stream*). */
 export const LIMIT_METRICS: Metric[] = [
+  { key: 'postRps', label: 'limit: bare uWS POST, body read, lock-sized answer (req/s)', better: 'higher' },
+  { key: 'postCpuUs', label: 'limit: bare uWS POST, server CPU per request (µs)', better: 'lower' },
+  { key: 'postAllocKb', label: 'limit: bare uWS POST, allocated per request (KB)', better: 'lower' },
   { key: 'echoRttP50Us', label: 'limit: bare uWS WS echo round trip p50, 1 socket (µs)', better: 'lower' },
   { key: 'echoRttP99Us', label: 'limit: bare uWS WS echo round trip p99, 1 socket (µs)', better: 'lower' },
   { key: 'redisSetRps', label: 'limit: Redis SET, redis-benchmark 64 connections (req/s)', better: 'higher' },
@@ -38,6 +44,7 @@ export const LIMIT_METRICS: Metric[] = [
 ];
 
 export const LIMIT_NOTES = [
+  'Lock limit (the limit column of the lock rows): bench/limit-server.ts POST /lock reads the body and does the engine\'s Redis write for a lock (the turn\'s locks in one EVALSHA of engine/scripts/lock-n.lua: SET PXAT per quote, one XADD per batch, with ioredis), answering 201 with a lock-sized body from the reply: no auth, parsing, pricing or metrics. POST /post is the same without Redis.',
   'Limit rows: the same machine in the same run. HTTP: a bare uWS handler answering GET /hello, loaded with autocannon exactly as GET /healthz is. WS echo: one ws client in the load generator sends a 200-byte frame and waits for it back, over and over. Fan-out: the bare uWS server publishes a quote-shaped frame stamped with `ts` to one topic, measured by the stream clients like the engine.',
   'Redis: redis-benchmark (a C client, on the load core) with 64 connections and no pipelining; SET on one key, and EVALSHA of engine/scripts/redeem-2.lua for a quote id that does not exist (it answers NOT_FOUND after one HMGET): the cost of a script call round trip, not of a full redeem. The engine auto-pipelines, so it can pass these figures.',
 ];
@@ -80,8 +87,10 @@ export interface LimitRig {
   base: string;
   /** GET /hello at `connections` for `seconds` (req/s and latencies, as load() gives them). */
   hello(connections: number, seconds: number): ReturnType<typeof load>;
-  /** HTTP hello, WS echo and the two redis-benchmark rows, as one run's figures. */
+  /** HTTP hello, bare POST, the lock floor (POST /lock), WS echo and the two redis-benchmark rows, as one run's figures. */
   measure(o: { connections: number; seconds: number; redisRequests: number }): Promise<{ figures: Figures; detail: unknown }>;
+  /** The lock floor alone at `connections` (lock figures, as the engine's lockOnly gives them). */
+  lockOnly(connections: number, seconds: number): Promise<{ figures: Figures; detail: unknown }>;
   /** The fan-out floor, measured like the engine's stream. */
   fanout(o: StreamOptions): Promise<{ figures: Figures; detail: unknown }>;
   close(): Promise<void>;
@@ -92,21 +101,39 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
     throw new Error('redis-benchmark is not installed: it ships with redis-server (Debian: apt-get install redis-tools)');
   });
   mkdirSync(opts.tmp, { recursive: true });
-  const start = () => spawnServer({
-    name: 'limit', script: ENTRIES.limit, pinning: opts.pinning, logFile: join(opts.tmp, 'limit-server.log'),
-    env: { FANOUT_PER_SEC: String(opts.fanoutPerSec) },
-  });
-  const server = await start();
   const prefix = `bench:${randomUUID().slice(0, 8)}:limit:`;
+  const start = (allocProbe = false) => spawnServer({
+    name: 'limit', script: ENTRIES.limit, pinning: opts.pinning, logFile: join(opts.tmp, 'limit-server.log'),
+    env: { FANOUT_PER_SEC: String(opts.fanoutPerSec), REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix }, allocProbe,
+  });
+  const server = await start(true);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
   const sha = (await redis.script('LOAD', readFileSync(REDEEM_SCRIPT, 'utf8'))) as string;
-  redis.disconnect();
   const hello = (connections: number, seconds: number) => load({ url: `${server.base}/hello`, connections, duration: seconds });
+  const post = (path: string, connections: number, seconds: number) => costed(server, redis, async () => ({
+    figures: await load({
+      url: server.base, connections, duration: seconds,
+      requests: [{ method: 'POST', path, body: '{"corridor":"USD-INR","sendAmount":"1000.00"}', headers: { 'content-type': 'application/json' } }],
+    }),
+  }));
+  const lockFigures = (lock: Awaited<ReturnType<typeof post>>) => {
+    const f: LoadFigures = lock.result.figures;
+    return {
+      lockRps: f.rps, lockP50Ms: f.p50Ms, lockP99Ms: f.p99Ms, lockCpuUs: lock.cpuUs, lockCpuNetUs: lock.cpuUs, lockRedisCpuUs: lock.redisCpuUs, lockRedisCmdUs: lock.redisCmdUs,
+      lockAllocKb: lock.allocKb, lockNon2xx: f.non2xx + f.errors,
+    };
+  };
   return {
     base: server.base,
     hello,
+    async lockOnly(connections, seconds) {
+      const lock = await post('/lock', connections, seconds);
+      return { figures: lockFigures(lock), detail: { lock: lock.result.figures, busy: lock.busy, waitingForCore: lock.waiting } };
+    },
     async measure(o) {
       const http = await hello(o.connections, o.seconds);
+      const bare = await post('/post', o.connections, o.seconds);
+      const lock = await post('/lock', o.connections, o.seconds);
       const ws = await echo(`${server.base.replace(/^http/, 'ws')}/echo`, o.seconds);
       const set = await redisBenchmark(opts.redisUrl, o.redisRequests, ['SET', `${prefix}set`, 'v']);
       const evalsha = await redisBenchmark(opts.redisUrl, o.redisRequests, [
@@ -114,10 +141,11 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       ]);
       return {
         figures: {
-          healthRps: http.rps, echoRttP50Us: ws.p50Us, echoRttP99Us: ws.p99Us,
+          healthRps: http.rps, postRps: bare.result.figures.rps, postCpuUs: bare.cpuUs, postAllocKb: bare.allocKb, ...lockFigures(lock),
+          echoRttP50Us: ws.p50Us, echoRttP99Us: ws.p99Us,
           redisSetRps: set.rps, redisSetP50Us: set.p50Us, redisEvalshaRps: evalsha.rps, redisEvalshaP50Us: evalsha.p50Us,
         },
-        detail: { hello: http, echo: ws, set, evalsha },
+        detail: { hello: http, post: bare.result.figures, lock: lock.result.figures, busy: { post: bare.busy, lock: lock.busy }, waitingForCore: { post: bare.waiting, lock: lock.waiting }, echo: ws, set, evalsha },
       };
     },
     async fanout(o) {
@@ -130,6 +158,7 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       }
     },
     async close() {
+      redis.disconnect();
       await server.stop();
       await dropPrefix(opts.redisUrl, prefix);
     },

@@ -1,9 +1,11 @@
 // npm run bench: the engine next to the plain peer and next to the machine's limits, in one process tree, one
 // run and one table; then the cost growth with load, as JSON and PNG plots. `-- --quick` for development.
 //
-//   1. lock, redeem, GET /healthz at 64 connections     rounds × (engine, peer, limit)   limit: bare uWS hello,
-//                                                                                          WS echo, redis-benchmark
-//   2. lock throughput at 16, 64, 256 connections        rounds × (engine, peer, limit)   limit: bare uWS hello
+//   1. lock, idempotent lock, redeem, GET /healthz       rounds × (engine, peer, limit)   limit: bare uWS + the same
+//      at 64 connections                                                                   Redis write (POST /lock),
+//                                                                                          bare POST, hello, WS echo,
+//                                                                                          redis-benchmark
+//   2. lock throughput and CPU per lock at 16, 64, 256    rounds × (engine, peer, limit)   limit: POST /lock
 //   3. stream at 1k, 5k, 10k subscribers                 rounds × (engine, peer, limit)   limit: bare uWS fan-out
 //
 // The table: section 1, section 3 at 1k subscribers, the limit-only rows. Results: bench/results/<date>-<commit>.json
@@ -13,9 +15,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../config/index.js';
-import { alternate, machine, pinLoadGenerator, plot, rows, series, table, writeResults, type Metric, type RunRecord, type Series } from './lib/index.js';
+import { machine, pinLoadGenerator, plot, rows, series, table, writeResults, type Metric, type RunRecord, type Series } from './lib/index.js';
 import { LIMIT_METRICS, LIMIT_NOTES, limitRig } from './limits.js';
-import { LOCK_METRICS, LOCK_NOTES, lockRig, logBusy, non2xxLine } from './lock.js';
+import { LOCK_METRICS, LOCK_NOTES, lockCharts, lockGoals, lockRig, lockSections, logBusy, medianOf, non2xxLine } from './lock.js';
 import { DEFAULT_UPDATES, STREAM_NOTES, streamMetrics, streamRig } from './stream.js';
 
 const SYSTEMS = ['engine', 'peer', 'limit'] as const;
@@ -50,22 +52,8 @@ let lockGrowth: Series;
 try {
   const lock = await lockRig({ pinning, redisUrl, tmp, log });
   try {
-    log(`1. lock and redeem at ${settings.connections} connections, ${settings.rounds} rounds of ${SYSTEMS.join(', ')} (${elapsed()})`);
-    lockRuns = await alternate({
-      systems: SYSTEMS, rounds: settings.rounds, log: (line) => log(line.replace(/ lockNon2xx.*/, '')),
-      measure: (system, round) => system === 'limit'
-        ? limits.measure({ connections: settings.connections, seconds: settings.healthSeconds, redisRequests: settings.redisRequests })
-        : lock.measure(system, round, { connections: settings.connections, seconds: settings.lockSeconds, healthSeconds: settings.healthSeconds }),
-    });
-    log(`2. lock throughput at ${settings.connectionLevels.join(', ')} connections, ${settings.growthRounds} rounds (${elapsed()})`);
-    lockGrowth = await series({
-      level: 'connections', levels: settings.connectionLevels, systems: SYSTEMS, rounds: settings.growthRounds, log,
-      measure: async (system, _round, connections) => {
-        if (system !== 'limit') return lock.lockOnly(system, connections, settings.growthLockSeconds);
-        const hello = await limits.hello(connections, settings.growthLockSeconds);
-        return { figures: { lockRps: hello.rps, lockP50Ms: hello.p50Ms, lockP99Ms: hello.p99Ms }, detail: { hello } };
-      },
-    });
+    log(`1 and 2 (${elapsed()}):`);
+    ({ runs: lockRuns, growth: lockGrowth } = await lockSections(lock, limits, settings, log));
   } finally {
     await lock.close();
   }
@@ -96,10 +84,10 @@ const firstLevel = streamGrowth.points[0]!;
 const metrics: Metric[] = [...LOCK_METRICS, ...streamMetrics(firstLevel.level), ...LIMIT_METRICS];
 const runs = [...lockRuns, ...firstLevel.runs];
 const table1 = rows(metrics, runs, SYSTEMS);
-const median = (key: string, system: string) => table1[metrics.findIndex((m) => m.key === key)]!.values[SYSTEMS.indexOf(system as (typeof SYSTEMS)[number])]!;
+const median = medianOf(table1, metrics, SYSTEMS);
 const goal = (text: string, value: number, met: boolean) => ({ goal: text, value: Math.round(value * 100) / 100, met });
 const goals = [
-  goal('lock throughput >= 2.5x the peer (engine/peer)', median('lockRps', 'engine') / median('lockRps', 'peer'), median('lockRps', 'engine') >= 2.5 * median('lockRps', 'peer')),
+  ...lockGoals(median),
   goal(`stream p99 <= 1/3 of the peer at ${firstLevel.level} subscribers (engine/peer)`, median('streamP99Us', 'engine') / median('streamP99Us', 'peer'), median('streamP99Us', 'engine') * 3 <= median('streamP99Us', 'peer')),
   goal(`stream p99 <= 1 ms at ${firstLevel.level} subscribers (engine, µs)`, median('streamP99Us', 'engine'), median('streamP99Us', 'engine') <= 1000),
   goal('frames/s delivered >= 3x the peer (engine/peer)', median('streamFramesPerSec', 'engine') / median('streamFramesPerSec', 'peer'), median('streamFramesPerSec', 'engine') >= 3 * median('streamFramesPerSec', 'peer')),
@@ -125,8 +113,7 @@ const stamp = `${results.date.slice(0, 10)} ${results.commit.slice(0, 7)}${resul
 const lines = (s: Series, key: string, systems: readonly string[] = SYSTEMS) =>
   systems.map((system) => ({ name: system === 'limit' ? `limit (${s.level === 'connections' ? 'bare uWS GET /hello' : 'bare uWS publish'})` : system, values: s.points.map((p) => p.medians[system]?.[key] ?? Number.NaN) }));
 const charts: [string, Parameters<typeof plot>[0]][] = [
-  ['lock-throughput.png', { title: `Lock throughput by connections (${stamp})`, xLabel: 'connections', yLabel: 'req/s (2xx)', levels: lockGrowth.points.map((p) => p.level), lines: lines(lockGrowth, 'lockRps') }],
-  ['lock-p99.png', { title: `Lock p99 latency by connections (${stamp})`, xLabel: 'connections', yLabel: 'ms', levels: lockGrowth.points.map((p) => p.level), lines: lines(lockGrowth, 'lockP99Ms') }],
+  ...lockCharts(lockGrowth, stamp),
   ['stream-p99.png', { title: `Stream publish-to-receive p99 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP99Us') }],
   ['stream-p50.png', { title: `Stream publish-to-receive p50 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP50Us') }],
   ['stream-frames.png', { title: `Stream frames/s delivered by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'frames/s', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamFramesPerSec') }],
@@ -144,7 +131,7 @@ console.log(`\nnpm run bench${quick ? ' -- --quick' : ''}, ${results.date}, comm
 console.log(`${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.os}; load average at start ${host.loadAverage.join(' ')}`);
 console.log(`cores: ${pinning.note}\n`);
 console.log(table(results.table, SYSTEMS));
-console.log('\nlimit column: GET /healthz row = a bare uWS GET /hello under the same autocannon load; stream rows = a bare uWS server publishing a quote-shaped frame to the same subscribers, measured by the same clients. Medians over the runs; the machine is shared with other work, so read them as noisy.');
+console.log('\nlimit column: lock rows = bare uWS + the same Redis write, pipelined (bench/limit-server.ts POST /lock); GET /healthz row = a bare uWS GET /hello under the same autocannon load; stream rows = a bare uWS server publishing a quote-shaped frame to the same subscribers, measured by the same clients. Medians over the runs; the machine is shared with other work, so read them as noisy.');
 console.log('\ngoals:');
 for (const g of goals) console.log(`  ${g.met ? 'met    ' : 'not met'}  ${g.goal}: ${g.value}`);
 console.log(`\nresults: ${path}\nplots:   ${plots}/{${charts.map(([f]) => f.replace('.png', '')).join(',')}}.png\ntook ${elapsed()}`);

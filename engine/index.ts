@@ -1,7 +1,7 @@
 export { PricingLoop } from './pricing-loop.js';
 export type { PricingLoopOptions } from './pricing-loop.js';
 export { QuoteDesk, tierFor, tierForReceive } from './quote-desk.js';
-export type { QuoteDeskOptions, CorridorView, CorridorRules, CorridorTierView, CorridorReason, LockRequest, RedeemRequest } from './quote-desk.js';
+export type { QuoteDeskOptions, CorridorView, CorridorRules, CorridorTierView, CorridorReason, LockCallback, LockRequest, RedeemRequest } from './quote-desk.js';
 export { QuoteHub } from './quote-hub.js';
 export type { SnapshotListener } from './quote-hub.js';
 export { StaleMarker } from './stale-marker.js';
@@ -10,7 +10,7 @@ export { MemoryQuoteStore } from './memory-store.js';
 export { RedisQuoteStore } from './redis-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
 export { StoreCode, isQuoteId, newQuoteId, quoteBody } from './quote-store.js';
-export type { QuoteStore, RedeemedListener, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
+export type { QuoteStore, RedeemedListener, LockDone, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
 export { keys as redisKeys, SHARD_TAGS } from './redis-keys.js';
 export { parseClusterNodes } from './redis-client.js';
 export type { RedisClient, RedisTarget } from './redis-client.js';
@@ -28,4 +28,4 @@ export type { PricingBatch, PricingConfig, PricedCorridor, VolatilityState } fro
 export { marketClosed } from './market-hours.js';
 export { tickLines } from './tick-wire.js';
 export { customerRate, receiveFor, sendFor, parseAmount, minorUnits, compare } from './decimal.js';
-export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, Route, SpreadParts, TierPrice, UnavailableReason } from './types.js';
+export type { PartnerTick, BookTick, CorridorSnapshot, QuoteTerms, QuoteStatus, IndicativeQuote, AmountSide, RouteLeg, QuoteLeg, Route, SpreadParts, TierPrice, UnavailableReason } from './types.js';

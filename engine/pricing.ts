@@ -293,8 +293,7 @@ export class BatchPricer {
         rate: r.legs.length === 1 ? rateTextOf(r.legs[0]!) : toFixedString(r.rate, LEG_DP),
         ...(maxAmount === undefined ? {} : { maxAmount }),
         legs: r.legs.map((l) => ({
-          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: rateTextOf(l),
-          ageMs: Math.max(0, Math.round(this.batch.nowMs - l.p.tick.asOfUs / 1000)),
+          partner: l.p.tick.partner, pair: l.p.tick.pair, rate: rateTextOf(l), tickTs: l.p.tick.asOfUs,
         })),
       });
       kept.push(r);

@@ -4,14 +4,19 @@
 //
 //   QuoteHub (latest snapshot per corridor) ──► corridors() / indicative() / lock() ──► QuoteStore ◄── redeem()
 //
+// A lock is the hot path: amounts on scaled integers (firm-amounts.ts), the body from a per-snapshot template
+// (only id, amounts, times and leg ages are filled in), and callbacks rather than promises to the store.
+// Leg ages are taken here, when the quote is made, from each leg's tick time: on a gateway too.
+//
 import { isDecimal, type CorridorConfig, type LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
-import { fxError, isFxError } from './errors.js';
-import { canonical, compare, formatMoney, minorUnits, parseAmount, receiveFor, sendFor } from './decimal.js';
+import { fxError, isFxError, type FxError } from './errors.js';
+import { canonical, compare, formatMoney, minorUnits, parseAmount } from './decimal.js';
+import { formatUnits, receiveUnits, scaledOf, sendUnits, unitsOf, type Scaled } from './firm-amounts.js';
 import type { QuoteHub } from './quote-hub.js';
 import { isQuoteId, type LockOutcome, type QuoteStore, type RedeemOutcome } from './quote-store.js';
-import type { AmountSide, CorridorSnapshot, IndicativeQuote, QuoteTerms, RouteLeg, TierPrice, UnavailableReason } from './types.js';
+import type { AmountSide, CorridorSnapshot, IndicativeQuote, QuoteLeg, TierPrice, UnavailableReason } from './types.js';
 
 /** A corridor's rules: what a client needs to know before it quotes (amounts in the send currency). */
 export interface CorridorRules {
@@ -62,40 +67,86 @@ export interface LockRequest {
 
 export interface RedeemRequest {
   id: string;
+  /** The redeeming key's name: its Idempotency-Key is scoped to it. */
+  caller: string;
   idempotencyKey: string;
   sendAmount?: unknown;
   receiveAmount?: unknown;
   corridor?: unknown;
 }
 
-interface Firm {
-  corridor: string;
+/** What a lock needs of a corridor's config, worked out once per config. */
+interface Rules {
+  config: CorridorConfig;
   send: string;
   receive: string;
-  snapshot: CorridorSnapshot;
-  tier: TierPrice & { rate: string; route: number };
-  sendAmount: string;
-  receiveAmount: string;
+  sendPlaces: number;
+  receivePlaces: number;
+  /** The fixed fee as the wire shows it ("0.00") and in send minor units. */
   fee: string;
+  feeUnits: bigint;
+  /** The rules and tier bounds as the API shows them. */
+  view: CorridorRules & { tiers: { upTo?: string }[] };
 }
 
-/** Runs a lock or redeem and publishes its outcome (ok, or the error code) for metrics. */
-async function counted<T>(op: 'lock' | 'redeem', fn: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    const result = await fn();
-    channels.quote.publish({ op, outcome: 'ok', durationUs: (performance.now() - start) * 1000 });
-    return result;
-  } catch (err) {
-    channels.quote.publish({ op, outcome: isFxError(err) ? err.code : 'internal_error', durationUs: (performance.now() - start) * 1000 });
-    throw err;
-  }
+/**
+ * One tier of one snapshot, made once on its first lock: the lock body's fixed text around the few fields
+ * that differ per lock (id, amounts, times, leg ages), and the tier's rate as a scaled integer.
+ */
+interface TierTemplate {
+  tier: TierPrice & { rate: string; route: number };
+  rate: Scaled;
+  /** After the id, up to the send amount's value. */
+  head: string;
+  /** After the receive amount, up to createdAt's value. */
+  terms: string;
+  /** After expiresAt, up to the first leg's ageMs value. */
+  route: string;
+  /** Each leg's tick time (µs), the text after each ageMs but the last (up to the next leg's), and after the last (the spread, without the terms' closing brace). */
+  legTicks: number[];
+  afterLeg: string[];
+  lastLeg: string;
+}
+
+interface Firm {
+  corridor: string;
+  rules: Rules;
+  snapshot: CorridorSnapshot;
+  template: TierTemplate;
+  sendAmount: string;
+  receiveAmount: string;
+}
+
+/** How a lock answers: once, with an error (coded, unless a bug) or the outcome (and, for a quote locked now, its id and expiry). */
+export type LockCallback = (err: unknown, outcome?: LockOutcome & { id?: string; expiresAtMs?: number }) => void;
+
+/** Publishes a lock or redeem outcome (ok, or the error code) and how long it took since `start` (performance.now()), for metrics. */
+function count(op: 'lock' | 'redeem', err: unknown, start: number): void {
+  if (!channels.quote.hasSubscribers) return;
+  channels.quote.publish({ op, outcome: err === undefined ? 'ok' : isFxError(err) ? err.code : 'internal_error', durationUs: (performance.now() - start) * 1000 });
 }
 
 const split = (id: string) => id.split('-') as [string, string];
+const J = JSON.stringify;
 
 /** What an Idempotency-Key remembers of a lock request, so a retry is told apart from another request. */
 const fingerprint = (corridor: string, side: AmountSide, amount: string) => `${corridor}|${side}|${canonical(amount)}`;
+
+/** A leg's age in ms at `nowMs`, from its tick time in µs. */
+const ageOf = (tickTsUs: number, nowMs: number) => Math.max(0, Math.round(nowMs - tickTsUs / 1000));
+
+/** epoch ms -> ISO 8601, remembering the last answer (a busy desk asks for the same millisecond many times). */
+class IsoCache {
+  #ms = Number.NaN;
+  #iso = '';
+  at(ms: number): string {
+    if (ms !== this.#ms) {
+      this.#ms = ms;
+      this.#iso = new Date(ms).toISOString();
+    }
+    return this.#iso;
+  }
+}
 
 /** The tier a send amount falls in. */
 export function tierFor<T extends { upTo?: string | undefined }>(tiers: readonly T[], sendAmount: string): T {
@@ -127,10 +178,11 @@ export class QuoteDesk {
   readonly store: QuoteStore;
   readonly #clock: Clock;
   #loaded!: LoadedConfig;
-  /** corridor -> its fixed fee in send-currency minor units ("0.00"), formatted once per config */
-  readonly #fees = new Map<string, string>();
-  /** corridor -> its rules and tier bounds as the API shows them, formatted once per config */
-  readonly #rules = new Map<string, CorridorRules & { tiers: { upTo?: string }[] }>();
+  #rules = new Map<string, Rules>();
+  /** Per snapshot (and the config it was made under), its tiers' lock templates, made on first use. */
+  #templates = new WeakMap<CorridorSnapshot, { version: string; tiers: (TierTemplate | undefined)[] }>();
+  readonly #createdAt = new IsoCache();
+  readonly #expiresAt = new IsoCache();
 
   constructor(opts: QuoteDeskOptions) {
     this.hub = opts.hub;
@@ -144,25 +196,28 @@ export class QuoteDesk {
   }
 
   applyConfig(next: LoadedConfig): void {
-    this.#fees.clear();
-    this.#rules.clear();
-    for (const [id, cc] of Object.entries(next.config.corridors)) {
+    const rules = new Map<string, Rules>();
+    for (const [id, c] of Object.entries(next.config.corridors)) {
       const [send, receive] = split(id);
-      const fee = formatMoney(cc.fixedFee, send);
-      this.#fees.set(id, fee);
-      this.#rules.set(id, {
-        minAmount: formatMoney(cc.minAmount, send), maxAmount: formatMoney(cc.maxAmount, send), fee,
-        sendDecimals: minorUnits(send) ?? 2, receiveDecimals: minorUnits(receive) ?? 2, quoteTtlMs: cc.quoteTtlMs,
-        tiers: cc.tiers.map((t) => (t.upTo === undefined ? {} : { upTo: formatMoney(t.upTo, send) })),
+      const sendPlaces = minorUnits(send) ?? 2;
+      const receivePlaces = minorUnits(receive) ?? 2;
+      const fee = formatMoney(c.fixedFee, send);
+      rules.set(id, {
+        config: c, send, receive, sendPlaces, receivePlaces, fee, feeUnits: unitsOf(fee, sendPlaces),
+        view: {
+          minAmount: formatMoney(c.minAmount, send), maxAmount: formatMoney(c.maxAmount, send), fee,
+          sendDecimals: sendPlaces, receiveDecimals: receivePlaces, quoteTtlMs: c.quoteTtlMs,
+          tiers: c.tiers.map((t) => (t.upTo === undefined ? {} : { upTo: formatMoney(t.upTo, send) })),
+        },
       });
     }
+    this.#rules = rules;
     this.#loaded = next;
   }
 
   /** A configured corridor by id; never an Object.prototype name ("constructor", "__proto__"). */
   #corridor(id: string): CorridorConfig | undefined {
-    const all = this.#loaded.config.corridors;
-    return Object.hasOwn(all, id) ? all[id] : undefined;
+    return this.#rules.get(id)?.config;
   }
 
   #fresh(corridor: string): CorridorSnapshot | undefined {
@@ -182,7 +237,7 @@ export class QuoteDesk {
 
   #view(id: string): CorridorView {
     const [send, receive] = split(id);
-    const { tiers: bounds, ...rules } = this.#rules.get(id)!;
+    const { tiers: bounds, ...rules } = this.#rules.get(id)!.view;
     const s = this.#fresh(id);
     const tiers = bounds.map((b, tier): CorridorTierView => {
       const t = s?.tiers[tier];
@@ -230,106 +285,163 @@ export class QuoteDesk {
     return this.#corridor(corridor)?.tiers.length ?? 0;
   }
 
+  /** The templates of a snapshot's tiers under the config in force (a tier with no rate or route has none). */
+  #templatesOf(snapshot: CorridorSnapshot, r: Rules): (TierTemplate | undefined)[] {
+    const version = this.#loaded.version;
+    const held = this.#templates.get(snapshot);
+    if (held && held.version === version) return held.tiers;
+    const tiers = snapshot.tiers.map((tier): TierTemplate | undefined => {
+      if (tier.rate === null || tier.route === null) return undefined;
+      const legs = snapshot.routes[tier.route]!.legs;
+      const legText = (i: number) => `${i ? ',' : ''}{"partner":${J(legs[i]!.partner)},"pair":${J(legs[i]!.pair)},"rate":${J(legs[i]!.rate)},"ageMs":`;
+      return {
+        tier: tier as TierTemplate['tier'],
+        rate: scaledOf(tier.rate),
+        head: `","corridor":${J(snapshot.corridor)},"sendCurrency":${J(r.send)},"receiveCurrency":${J(r.receive)},"sendAmount":"`,
+        terms: `","rate":${J(tier.rate)},"fee":${J(r.fee)},"createdAt":"`,
+        route: `","configVersion":${J(snapshot.configVersion)},"route":[${legText(0)}`,
+        legTicks: legs.map((l) => l.tickTs),
+        afterLeg: legs.slice(1).map((_, i) => `}${legText(i + 1)}`),
+        lastLeg: `}],"spread":${J(tier.spread)}`,
+      };
+    });
+    this.#templates.set(snapshot, { version, tiers });
+    return tiers;
+  }
+
   /** Firm terms for an amount from the latest fresh snapshot, or a coded refusal. */
   #firm(corridor: unknown, side: AmountSide, amount: unknown): Firm {
-    const c = typeof corridor === 'string' ? this.#corridor(corridor) : undefined;
-    if (typeof corridor !== 'string' || !c) throw fxError('corridor_not_found', `no corridor ${String(corridor)}`);
-    const [send, receive] = split(corridor);
+    const r = typeof corridor === 'string' ? this.#rules.get(corridor) : undefined;
+    if (typeof corridor !== 'string' || !r) throw fxError('corridor_not_found', `no corridor ${String(corridor)}`);
+    const { config: c, send, receive } = r;
     const parsed = parseAmount(amount, side === 'send' ? send : receive, side === 'send' ? 'sendAmount' : 'receiveAmount');
     if ('error' in parsed) throw fxError('invalid_amount', parsed.error);
     const snapshot = this.hub.fresh(corridor, c.maxStalenessMs);
     if (!snapshot) throw fxError('corridor_unavailable', `${corridor} has no fresh price right now`);
-    const fee = this.#fees.get(corridor)!;
-    let tier: TierPrice | undefined;
+    const templates = this.#templatesOf(snapshot, r);
+    let template: TierTemplate | undefined;
     let sendAmount: string;
     let receiveAmount: string;
     if (side === 'send') {
       sendAmount = parsed.amount;
-      tier = tierFor(snapshot.tiers, sendAmount);
-      receiveAmount = tier.rate === null ? '0' : receiveFor(sendAmount, tier.rate, receive, fee);
+      const k = snapshot.tiers.indexOf(tierFor(snapshot.tiers, sendAmount));
+      template = templates[k];
+      receiveAmount = template ? formatUnits(receiveUnits(unitsOf(sendAmount, r.sendPlaces), r.feeUnits, r.sendPlaces, template.rate, r.receivePlaces), r.receivePlaces) : '0';
     } else {
       receiveAmount = parsed.amount;
-      tier = tierForReceive(snapshot.tiers, (t) => sendFor(receiveAmount, t.rate!, send, fee));
-      sendAmount = tier ? sendFor(receiveAmount, tier.rate!, send, fee) : '0';
+      const units = unitsOf(receiveAmount, r.receivePlaces);
+      const sendAt = (t: TierTemplate) => formatUnits(sendUnits(units, r.feeUnits, r.receivePlaces, t.rate, r.sendPlaces), r.sendPlaces);
+      // The best-rate tier whose send amount, priced at that tier's rate, still falls in that tier or above.
+      sendAmount = '0';
+      for (let k = templates.length - 1; k >= 0; k--) {
+        const t = templates[k];
+        if (!t) continue;
+        const at = sendAt(t);
+        if (k === 0 || compare(at, snapshot.tiers[k - 1]!.upTo!) > 0) {
+          template = t;
+          sendAmount = at;
+          break;
+        }
+      }
     }
-    if (!tier || tier.rate === null || tier.route === null)
-      throw fxError('corridor_unavailable', `${corridor} has no eligible partner route for this amount right now`);
+    if (!template) throw fxError('corridor_unavailable', `${corridor} has no eligible partner route for this amount right now`);
     if (compare(sendAmount, c.minAmount) < 0 || compare(sendAmount, c.maxAmount) > 0)
       throw fxError('amount_out_of_range', `sendAmount ${sendAmount} ${send} is outside ${c.minAmount}..${c.maxAmount} ${send} for ${corridor}`);
-    if (tier.maxAmount !== undefined && compare(sendAmount, tier.maxAmount) > 0)
-      throw fxError('amount_out_of_range', `sendAmount ${sendAmount} ${send} is above ${tier.maxAmount} ${send}, the most the partners on ${corridor} take right now`);
-    if (compare(receiveAmount, '0') <= 0)
+    const max = template.tier.maxAmount;
+    if (max !== undefined && compare(sendAmount, max) > 0)
+      throw fxError('amount_out_of_range', `sendAmount ${sendAmount} ${send} is above ${max} ${send}, the most the partners on ${corridor} take right now`);
+    if (receiveAmount.startsWith('-') || compare(receiveAmount, '0') <= 0)
       throw fxError('amount_out_of_range', `receiveAmount would be 0 ${receive}`);
-    return { corridor, send, receive, snapshot, tier: tier as Firm['tier'], sendAmount, receiveAmount, fee };
+    return { corridor, rules: r, snapshot, template, sendAmount, receiveAmount };
   }
 
-  #route(f: Firm): RouteLeg[] {
-    return f.snapshot.routes[f.tier.route]!.legs.map((l) => ({ partner: l.partner, pair: l.pair, rate: l.rate, ageMs: l.ageMs }));
+  /** The legs as a quote made at `nowMs` shows them: each with its tick's age then. */
+  #route(f: Firm, nowMs: number): QuoteLeg[] {
+    return f.snapshot.routes[f.template.tier.route]!.legs.map((l) => ({ partner: l.partner, pair: l.pair, rate: l.rate, ageMs: ageOf(l.tickTs, nowMs) }));
   }
 
   indicative(corridor: unknown, side: AmountSide, amount: unknown): IndicativeQuote {
     const f = this.#firm(corridor, side, amount);
+    const { tier } = f.template;
     return {
-      corridor: f.corridor, sendCurrency: f.send, receiveCurrency: f.receive, sendAmount: f.sendAmount, receiveAmount: f.receiveAmount,
-      rate: f.tier.rate, mid: f.snapshot.mid!, spreadBps: f.tier.spreadBps, spread: f.tier.spread, tier: f.tier.tier, fee: f.fee,
-      configVersion: f.snapshot.configVersion, tickTs: f.snapshot.tickTs, route: this.#route(f),
+      corridor: f.corridor, sendCurrency: f.rules.send, receiveCurrency: f.rules.receive, sendAmount: f.sendAmount, receiveAmount: f.receiveAmount,
+      rate: tier.rate, mid: f.snapshot.mid!, spreadBps: tier.spreadBps, spread: tier.spread, tier: tier.tier, fee: f.rules.fee,
+      configVersion: f.snapshot.configVersion, tickTs: f.snapshot.tickTs, route: this.#route(f, this.#clock.nowMs()),
     };
   }
 
   /**
-   * Locks firm terms. The store holds the quote before this resolves, so a client only ever hears of a
-   * quote that exists. With an idempotency key (scoped to the caller), the same request answers the same quote.
+   * Locks firm terms for the key `owner`: one store round trip, and the store holds the quote before `done`
+   * hears of it, so a client only ever hears of a quote that exists. With an idempotency key (scoped to the
+   * owner), the same request answers the same quote: the key names the quote's id, and the store's lock step
+   * finds an earlier one there; a retry the desk cannot price now (stale, moved out of range) asks the store
+   * what the key locked before. `done` may be
+   * called before this returns.
    */
-  lock(req: LockRequest, opts: { principal: string; idempotencyKey?: string }): Promise<LockOutcome> {
-    return counted('lock', () => this.#lock(req, opts));
-  }
-
-  async #lock(req: LockRequest, opts: { principal: string; idempotencyKey?: string }): Promise<LockOutcome> {
-    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.principal}:${opts.idempotencyKey}`;
-    // A retry answers with the quote it locked before, even if the price has moved or gone stale since.
-    // (The lock script still decides a race between two first tries atomically.)
-    const seen = scopedKey === undefined ? undefined : await this.store.lockedWith(scopedKey);
-    if (seen) {
-      const sameRequest = isDecimal(req.amount) && seen.fingerprint === fingerprint(String(req.corridor), req.side, req.amount);
-      if (!sameRequest) throw fxError('idempotency_key_reused', 'this Idempotency-Key was used to lock a different request');
-      return { body: seen.body, replayed: true };
+  lock(req: LockRequest, opts: { owner: string; idempotencyKey?: string }, done: LockCallback): void {
+    const start = performance.now();
+    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.owner}:${opts.idempotencyKey}`;
+    let f: Firm;
+    try {
+      f = this.#firm(req.corridor, req.side, req.amount);
+    } catch (err) {
+      if (scopedKey === undefined || !isFxError(err)) return answer(done, start, err);
+      return void this.#replay(scopedKey, req, err).then((outcome) => answer(done, start, undefined, outcome), (e: unknown) => answer(done, start, e));
     }
-    const f = this.#firm(req.corridor, req.side, req.amount);
-    const c = this.#corridor(f.corridor)!;
+    const c = f.rules.config;
     const now = this.#clock.nowMs();
     const expiresAtMs = now + c.quoteTtlMs;
-    const terms: QuoteTerms = {
-      id: this.store.newId(scopedKey),
-      corridor: f.corridor,
-      sendCurrency: f.send,
-      receiveCurrency: f.receive,
-      sendAmount: f.sendAmount,
-      receiveAmount: f.receiveAmount,
-      rate: f.tier.rate,
-      fee: f.fee,
-      createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(expiresAtMs).toISOString(),
-      configVersion: f.snapshot.configVersion,
-      route: this.#route(f),
-      spread: f.tier.spread,
-    };
-    return this.store.lock({
-      terms,
-      expiresAtMs,
+    let id: string;
+    try {
+      id = this.store.newId(scopedKey);
+    } catch (err) {
+      return answer(done, start, err);
+    }
+    const t = f.template;
+    // The terms up to their closing brace: the stored terms close it, the answer adds its status first.
+    let open = `{"id":"${id}${t.head}${f.sendAmount}","receiveAmount":"${f.receiveAmount}${t.terms}${this.#createdAt.at(now)}","expiresAt":"${this.#expiresAt.at(expiresAtMs)}${t.route}`;
+    const legs = t.legTicks.length;
+    for (let i = 0; i < legs - 1; i++) open += ageOf(t.legTicks[i]!, now) + t.afterLeg[i]!;
+    open += ageOf(t.legTicks[legs - 1]!, now) + t.lastLeg;
+    const body = `${open},"status":"locked"}`;
+    this.store.lock({
+      id, terms: `${open}}`, body, owner: opts.owner, corridor: f.corridor, sendAmount: f.sendAmount, receiveAmount: f.receiveAmount, expiresAtMs,
       idempotency: scopedKey === undefined ? undefined : { key: scopedKey, fingerprint: fingerprint(f.corridor, req.side, req.side === 'send' ? f.sendAmount : f.receiveAmount) },
+    }, (err, outcome) => {
+      count('lock', err, start);
+      if (err || outcome!.replayed) return done(err, outcome);
+      done(undefined, { body: outcome!.body, replayed: false, id, expiresAtMs });
     });
   }
 
-  async getQuote(id: string): Promise<string> {
+  /** A retry the desk cannot price: the quote this key locked before, if it was this request; else the refusal. */
+  async #replay(scopedKey: string, req: LockRequest, refusal: FxError): Promise<LockOutcome> {
+    const seen = await this.store.lockedWith(scopedKey);
+    if (!seen) throw refusal;
+    const sameRequest = isDecimal(req.amount) && seen.fingerprint === fingerprint(String(req.corridor), req.side, req.amount);
+    if (!sameRequest) throw fxError('idempotency_key_reused', 'this Idempotency-Key was used to lock a different request');
+    return { body: seen.body, replayed: true };
+  }
+
+  /** The quote as `viewer` may see it: with `owner`, only a quote that key locked (any other is quote_not_found). */
+  async getQuote(id: string, viewer: { owner?: string } = {}): Promise<string> {
     if (!isQuoteId(id)) throw fxError('quote_not_found', `no quote ${id}`);
-    return this.store.get(id);
+    return this.store.get(id, viewer.owner);
   }
 
-  redeem(req: RedeemRequest): Promise<RedeemOutcome> {
-    return counted('redeem', () => this.#redeem(req));
+  async redeem(req: RedeemRequest): Promise<RedeemOutcome> {
+    const start = performance.now();
+    try {
+      const outcome = await this.#redeem(req);
+      count('redeem', undefined, start);
+      return outcome;
+    } catch (err) {
+      count('redeem', err, start);
+      throw err;
+    }
   }
 
-  async #redeem(req: RedeemRequest): Promise<RedeemOutcome> {
+  #redeem(req: RedeemRequest): Promise<RedeemOutcome> {
     if (!isQuoteId(req.id)) throw fxError('quote_not_found', `no quote ${req.id}`);
     const amount = (v: unknown, name: string): string | undefined => {
       if (v === undefined) return undefined;
@@ -341,6 +453,14 @@ export class QuoteDesk {
     const receiveAmount = amount(req.receiveAmount, 'receiveAmount');
     if (sendAmount === undefined && receiveAmount === undefined) throw fxError('invalid_amount', 'sendAmount or receiveAmount is required');
     if (req.corridor !== undefined && typeof req.corridor !== 'string') throw fxError('invalid_request', 'corridor must be a string');
-    return this.store.redeem({ id: req.id, idempotencyKey: req.idempotencyKey, sendAmount, receiveAmount, corridor: req.corridor as string | undefined });
+    return this.store.redeem({
+      id: req.id, caller: req.caller, idempotencyKey: req.idempotencyKey, sendAmount, receiveAmount, corridor: req.corridor as string | undefined,
+    });
   }
+}
+
+/** Counts a refusal the desk made itself (or a replay), then answers. */
+function answer(done: LockCallback, start: number, err: unknown, outcome?: LockOutcome): void {
+  count('lock', err, start);
+  done(err, outcome);
 }

@@ -25,7 +25,19 @@ export interface RouteLeg {
   pair: string;
   /** This leg's rate in the corridor's direction, fee included. */
   rate: string;
-  /** How old the tick behind this leg was when priced, ms. */
+  /**
+   * The as-of time of the tick behind this leg (the older of the partner's timestamp and its arrival), epoch µs.
+   * Ages are computed from it where a quote is made (lock, indicative), so a gateway shows them at that time.
+   */
+  tickTs: number;
+}
+
+/** A route leg as a quote shows it: its tick's age when the quote was made. */
+export interface QuoteLeg {
+  partner: string;
+  pair: string;
+  rate: string;
+  /** How old the tick behind this leg was when the quote was made (locked, or the indicative asked for), ms. */
   ageMs: number;
 }
 
@@ -106,8 +118,8 @@ export interface QuoteTerms {
   createdAt: string;
   expiresAt: string;
   configVersion: string;
-  /** The legs the rate came from; ageMs (how old each leg's tick was) is absent on quotes locked before it existed. */
-  route: { partner: string; pair: string; rate: string; ageMs?: number }[];
+  /** The legs the rate came from; ageMs (how old each leg's tick was at lock time) is absent on quotes locked before it existed. */
+  route: (Omit<QuoteLeg, 'ageMs'> & { ageMs?: number })[];
   /** Which parts made the spread; absent on quotes locked before it existed. */
   spread?: SpreadParts;
 }
@@ -128,5 +140,5 @@ export interface IndicativeQuote {
   fee: string;
   configVersion: string;
   tickTs: number;
-  route: RouteLeg[];
+  route: QuoteLeg[];
 }

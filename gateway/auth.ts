@@ -21,6 +21,8 @@ export class ApiKeys {
   readonly #byHash = new Map<string, Principal>();
   /** key -> principal for keys seen valid: saves a SHA-256 per request. A new config builds a new ApiKeys. */
   readonly #byKey = new Map<string, Principal>();
+  /** Authorization header -> principal, for headers that carried a valid key: saves parsing it per request. */
+  readonly #byHeader = new Map<string, Principal>();
 
   constructor(keys: readonly ApiKeyConfig[], { production, limits }: { production: boolean; limits: Limits }) {
     for (const k of keys) {
@@ -45,6 +47,16 @@ export class ApiKeys {
     if (!p) throw fxError('unauthorized', key ? 'the API key is not recognised' : 'send Authorization: Bearer <api key>');
     if (this.#byKey.size >= CACHE_MAX) this.#byKey.clear(); // only valid keys get here: a bound, not an eviction policy
     this.#byKey.set(key, p);
+    return p;
+  }
+
+  /** The principal for an `Authorization: Bearer <key>` header value, or unauthorized. */
+  fromHeader(header: string): Principal {
+    const cached = this.#byHeader.get(header);
+    if (cached) return cached;
+    const p = this.authenticate(bearer(header));
+    if (this.#byHeader.size >= CACHE_MAX) this.#byHeader.clear();
+    this.#byHeader.set(header, p);
     return p;
   }
 

@@ -1,5 +1,5 @@
 // Small HTTP helpers over uWS: coded problem+json errors, strict bounded JSON bodies, the conventions every
-// answer carries (X-Request-Id, CORS for configured origins, HEAD without a body), corked async replies.
+// answer carries (X-Request-Id, CORS for configured origins, HEAD without a body), corked replies from callbacks.
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
@@ -50,7 +50,12 @@ export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Ke
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
-const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? ''}`;
+const statusLines = new Map<number, string>();
+const statusLine = (status: number) => {
+  let line = statusLines.get(status);
+  if (line === undefined) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? ''}`));
+  return line;
+};
 
 export const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({ status, body: JSON.stringify(value), headers });
 
@@ -148,45 +153,6 @@ export function mediaTypeProblem(contentType: string): string | null {
   return null;
 }
 
-/** Reads a bounded body and parses it strictly; resolves with the JSON value (undefined when empty). */
-function readBody(res: HttpResponse, maxBytes: number, contentType: string, state: { abortBody?: () => void; paused?: boolean }): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    // uWS drops the connection when a request arrives before the previous one is answered (it does not
-    // pipeline async answers). Once the body is in, the socket stops reading until this answer is written,
-    // so a request the client pipelined in a later read waits in the kernel instead of costing this answer.
-    const done = () => {
-      res.pause();
-      state.paused = true;
-    };
-    state.abortBody = () => reject(fxError('invalid_request', 'the client went away mid-body'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const parse = (bytes: Uint8Array) => {
-      try {
-        // A body without a content type is not read as JSON (415); no body at all is for the route to refuse.
-        if (contentType === '' && bytes.byteLength > 0) throw fxError('unsupported_media_type', 'send the body with content-type: application/json');
-        resolve(strictJson(bytes));
-      } catch (err) {
-        reject(err);
-      }
-    };
-    res.onData((chunk, isLast) => {
-      if (failed) return;
-      size += chunk.byteLength;
-      // The usual case, a body in one chunk: parse it in place (uWS neuters the chunk after this callback).
-      if (isLast && chunks.length === 0 && size <= maxBytes) return (done(), parse(new Uint8Array(chunk)));
-      if (size > maxBytes) {
-        failed = true;
-        reject(fxError('payload_too_large', `the body must be at most ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
-      if (isLast) (done(), parse(Buffer.concat(chunks)));
-    });
-  });
-}
-
 export interface RouteOptions {
   /** How many route parameters to read. */
   params?: number;
@@ -194,14 +160,24 @@ export interface RouteOptions {
   maxBodyBytes?: number;
 }
 
+/** Answers a request once; later calls are ignored. */
+export type Respond = (reply: Reply) => void;
+
 /**
- * Adapts an async handler to uWS: reads what it needs from the stack-allocated request synchronously,
- * tracks aborts, maps thrown coded errors to problem+json, and never lets an error escape as a 5xx
- * unless it really is internal.
+ * A route: returns its reply (or a promise of it), or undefined when it answers through `respond` itself
+ * (the lock route, answered from the store's callback). A thrown coded error is its problem+json.
+ */
+export type RouteFn = (req: Incoming, respond: Respond) => Promise<Reply> | Reply | undefined;
+
+/**
+ * Adapts a route to uWS: reads what it needs from the stack-allocated request synchronously, reads a bounded
+ * body chunk by chunk and parses it strictly, tracks aborts, maps thrown coded errors to problem+json, and
+ * never lets an error escape as a 5xx unless it really is internal. No promise of its own: a synchronous
+ * route (and a lock, whose store answers by callback) is answered from the uWS callbacks.
  */
 export function handler(
   opts: RouteOptions,
-  fn: (req: Incoming) => Promise<Reply> | Reply,
+  fn: RouteFn,
   hooks: {
     conventions: Conventions;
     inFlight: { count: number };
@@ -217,7 +193,7 @@ export function handler(
       url: req.getUrl(),
       query: req.getQuery() ?? '',
       // Decoded later, inside the try: a malformed escape must be a coded 400, never an uncaught URIError.
-      params: Array.from({ length: opts.params ?? 0 }, (_, i) => req.getParameter(i) ?? ''),
+      params: opts.params ? Array.from({ length: opts.params }, (_, i) => req.getParameter(i) ?? '') : [],
       authorization: req.getHeader('authorization'),
       idempotencyKey: req.getHeader('idempotency-key') || undefined,
       body: undefined,
@@ -225,43 +201,85 @@ export function handler(
       head: method === 'head',
     };
     if (conflictingLength(req)) return refuseFraming(res, incoming);
-    const state: { aborted: boolean; abortBody?: () => void; paused?: boolean } = { aborted: false };
-    res.onAborted(() => {
-      state.aborted = true;
-      state.abortBody?.(); // a body cut off mid-way: settle the read so the request stops counting as in flight
-    });
-    const contentType = opts.maxBodyBytes !== undefined ? req.getHeader('content-type') : '';
+    const contentType = opts.maxBodyBytes === undefined ? '' : req.getHeader('content-type');
+    let aborted = false;
+    let settled = false;
+    /** The body is read (or refused): from here the route, not the abort, settles the request. */
+    let started = false;
+    /** The socket stopped reading once the body was in (see below): resumed with the answer. */
+    let paused = false;
     hooks.inFlight.count++;
-    void (async () => {
-      let reply: Reply;
+    const respond: Respond = (reply) => {
+      if (settled) return;
+      settled = true;
+      hooks.inFlight.count--;
+      if (aborted) return;
+      if (paused) res.cork(() => res.resume());
+      send(res, reply, incoming);
+      hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
+    };
+    const fail = (err: unknown): Reply => {
+      if (isFxError(err)) return problem(err, incoming);
+      hooks.conventions.logger.child({ requestId: incoming.requestId }).error({ err, method, url: incoming.url }, 'request failed');
+      return problem(fxError('internal_error', 'an unexpected error occurred; it was logged'), incoming);
+    };
+    // A client gone before its body was read: nothing runs, and the request stops counting as in flight.
+    res.onAborted(() => {
+      aborted = true;
+      if (!started) respond(problem(fxError('invalid_request', 'the client went away mid-body')));
+    });
+    const run = (bytes?: Uint8Array) => {
+      started = true;
+      let out: Promise<Reply> | Reply | undefined;
       try {
-        incoming.params = incoming.params.map((p) => {
+        for (let i = 0; i < incoming.params.length; i++) {
           try {
-            return decodeURIComponent(p);
+            incoming.params[i] = decodeURIComponent(incoming.params[i]!);
           } catch {
             throw fxError('invalid_request', 'a path segment has a malformed percent-escape');
           }
-        });
-        if (opts.maxBodyBytes !== undefined) {
-          const wrongType = contentType === '' ? null : mediaTypeProblem(contentType);
-          if (wrongType) throw fxError('unsupported_media_type', wrongType);
-          incoming.body = await readBody(res, opts.maxBodyBytes, contentType, state);
         }
-        reply = await fn(incoming);
+        if (bytes !== undefined) {
+          // A body without a content type is not read as JSON (415); no body at all is for the route to refuse.
+          if (contentType === '' && bytes.byteLength > 0) throw fxError('unsupported_media_type', 'send the body with content-type: application/json');
+          incoming.body = strictJson(bytes);
+        }
+        out = fn(incoming, respond);
       } catch (err) {
-        if (isFxError(err)) reply = problem(err, incoming);
-        else {
-          hooks.conventions.logger.child({ requestId: incoming.requestId }).error({ err, method, url: incoming.url }, 'request failed');
-          reply = problem(fxError('internal_error', 'an unexpected error occurred; it was logged'), incoming);
-        }
-      } finally {
-        hooks.inFlight.count--;
+        return respond(fail(err));
       }
-      if (state.aborted) return;
-      if (state.paused) res.cork(() => res.resume());
-      send(res, reply, incoming);
-      hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
-    })();
+      if (out === undefined) return;
+      if (out instanceof Promise) out.then(respond, (err: unknown) => respond(fail(err)));
+      else respond(out);
+    };
+    const max = opts.maxBodyBytes;
+    if (max === undefined) return run();
+    const wrongType = contentType === '' ? null : mediaTypeProblem(contentType);
+    if (wrongType) {
+      started = true;
+      return respond(problem(fxError('unsupported_media_type', wrongType), incoming));
+    }
+    // uWS drops the connection when a request arrives before the previous one is answered (it does not
+    // pipeline async answers). Once the body is in, the socket stops reading until this answer is written,
+    // so a request the client pipelined in a later read waits in the kernel instead of costing this answer.
+    const bodyIn = () => {
+      res.pause();
+      paused = true;
+    };
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (started) return;
+      size += chunk.byteLength;
+      if (size > max) {
+        started = true;
+        return respond(problem(fxError('payload_too_large', `the body must be at most ${max} bytes`), incoming));
+      }
+      // The usual case, a body in one chunk: parse it in place (uWS neuters the chunk after this callback).
+      if (isLast && !chunks) return (bodyIn(), run(new Uint8Array(chunk)));
+      (chunks ??= []).push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
+      if (isLast) (bodyIn(), run(Buffer.concat(chunks)));
+    });
   };
 }
 

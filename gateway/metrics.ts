@@ -28,11 +28,21 @@ export class Metrics {
   readonly heldOut = new Counter({ name: 'fx_ticks_held_out_total', help: 'Ticks held out of routing as outliers against the other fresh partners', labelNames: ['partner', 'pair'], registers: [this.registry] });
   readonly batch = new Histogram({ name: 'fx_pricing_batch_seconds', help: 'Pricing batch round trip through the worker pool', buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3], registers: [this.registry] });
   readonly workerErrors = new Counter({ name: 'fx_pricing_worker_errors_total', help: 'Pricing batches lost to a worker error (corridors re-priced)', registers: [this.registry] });
-  readonly quotes = new Counter({ name: 'fx_quote_ops_total', help: 'Locks and redeems answered, by outcome (ok or error code)', labelNames: ['op', 'outcome'], registers: [this.registry] });
+  /** op -> outcome -> count: tallied per lock (a label lookup per lock costs more than the rest of the count), read at scrape. */
+  readonly #quoteTally = new Map<string, Map<string, number>>();
+  readonly quotes = new Counter({
+    name: 'fx_quote_ops_total', help: 'Locks and redeems answered, by outcome (ok or error code)', labelNames: ['op', 'outcome'], registers: [this.registry],
+    collect: () => {
+      this.quotes.reset();
+      for (const [op, outcomes] of this.#quoteTally) for (const [outcome, n] of outcomes) this.quotes.inc({ op, outcome }, n);
+    },
+  });
   readonly quoteLatency = new Histogram({
     name: 'fx_quote_op_seconds', help: 'Lock and redeem, end to end inside the engine (REST and stream): from the request handed over to the store\'s answer',
     labelNames: ['op'], buckets: [250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
   });
+  /** The latency histogram's child per op, bound once. */
+  readonly #quoteLatencyOf = { lock: this.quoteLatency.labels('lock'), redeem: this.quoteLatency.labels('redeem') };
   readonly http = new Histogram({
     name: 'fx_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status: time from arrival to the answer',
     labelNames: ['route', 'method', 'status'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
@@ -89,8 +99,10 @@ export class Metrics {
     this.on(channels.batch, (m) => this.batch.observe(us(m.durationUs)));
     this.on(channels.workerError, () => this.workerErrors.inc());
     this.on(channels.quote, (m) => {
-      this.quotes.inc({ op: m.op, outcome: m.outcome });
-      this.quoteLatency.observe({ op: m.op }, us(m.durationUs));
+      let outcomes = this.#quoteTally.get(m.op);
+      if (!outcomes) this.#quoteTally.set(m.op, (outcomes = new Map()));
+      outcomes.set(m.outcome, (outcomes.get(m.outcome) ?? 0) + 1);
+      this.#quoteLatencyOf[m.op].observe(us(m.durationUs));
     });
     this.on(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
     this.on(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));

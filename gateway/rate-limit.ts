@@ -42,18 +42,19 @@ class TokenBucket {
 export type LimitedOp = 'lock' | 'redeem';
 
 export class RateLimits {
-  readonly #buckets = new Map<string, TokenBucket>();
+  /** op -> key name -> bucket */
+  readonly #buckets = { lock: new Map<string, TokenBucket>(), redeem: new Map<string, TokenBucket>() };
 
   constructor(private readonly onLimited: (op: LimitedOp) => void = () => {}, private readonly now: () => number = Date.now) {}
 
   /** Takes a token for the key's op, or throws rate_limited with retryAfterSec. */
   take(principal: Principal, op: LimitedOp): void {
-    const id = `${op}:${principal.name}`;
-    let bucket = this.#buckets.get(id);
+    const buckets = this.#buckets[op];
+    let bucket = buckets.get(principal.name);
     if (!bucket) {
       const l = principal.limits;
       bucket = op === 'lock' ? new TokenBucket(op, l.lockPerSecond, l.lockBurst, this.now()) : new TokenBucket(op, l.redeemPerSecond, l.redeemBurst, this.now());
-      this.#buckets.set(id, bucket);
+      buckets.set(principal.name, bucket);
     }
     const wait = bucket.take(this.now());
     if (wait > 0) this.onLimited(op);
@@ -62,12 +63,13 @@ export class RateLimits {
 
   /** RateLimit-Policy and RateLimit for the key's op, once it has taken from the bucket (undefined before). */
   headers(principal: Principal, op: LimitedOp): Record<string, string> | undefined {
-    const bucket = this.#buckets.get(`${op}:${principal.name}`);
+    const bucket = this.#buckets[op].get(principal.name);
     return bucket && { 'ratelimit-policy': bucket.policy, ratelimit: bucket.state(this.now()) };
   }
 
   /** New limits apply from the next request (after a config reload). */
   reset(): void {
-    this.#buckets.clear();
+    this.#buckets.lock.clear();
+    this.#buckets.redeem.clear();
   }
 }

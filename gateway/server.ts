@@ -1,11 +1,11 @@
 // The uWS app: REST /v1, the stream, health, metrics, the contract and the error docs. Every route comes from
 // the route table (gateway/wire/routes.ts), which the OpenAPI document is generated from; the stream's
 // messages are in docs/asyncapi.yaml, the error codes in docs/errors.md (served at /docs/errors).
-import { fxError, type FxError } from '../engine/index.js';
+import { fxError, isFxError, type FxError } from '../engine/index.js';
 import { bearer } from './auth.js';
 import type { ClientDeps, GatewayDeps } from './deps.js';
 import { errorDocsPage } from './error-docs.js';
-import { conflictingLength, conventionsOf, CORS_ALLOWED_HEADERS, handler, refuseFraming, json, problem, send, type Conventions, type Incoming, type Reply } from './http.js';
+import { conflictingLength, conventionsOf, CORS_ALLOWED_HEADERS, handler, refuseFraming, json, problem, send, type Conventions, type Incoming, type Reply, type RouteFn } from './http.js';
 import { lockFor, type LockPath } from './lock.js';
 import { amountOf, idempotencyKey, parseWith } from './requests.js';
 import { Stream } from './stream.js';
@@ -13,7 +13,7 @@ import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_li
 import { methodsAt, renderOpenApi, ROUTES, uwsPattern, type RouteSpec, type Wire } from './wire/index.js';
 
 const bodyReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, body, headers });
-const replayed = { 'idempotent-replayed': 'true' };
+const REPLAYED = Object.freeze({ 'idempotent-replayed': 'true' });
 
 /** Allow header value for a URL's methods: a GET route answers HEAD too; OPTIONS everywhere. */
 const allowOf = (methods: string[]) => [...methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])), 'OPTIONS'].join(', ');
@@ -47,7 +47,7 @@ export class Gateway {
     this.app.any('/*', (res, req) => this.#fallback(res, req));
   }
 
-  #route(spec: RouteSpec, fn: (req: Incoming) => Promise<Reply> | Reply): void {
+  #route(spec: RouteSpec, fn: RouteFn): void {
     const maxBodyBytes = spec.body ? this.deps.config().config.server.maxPayloadBytes : undefined;
     const params = (spec.path.match(/\{\w+\}/g) ?? []).length;
     const pattern = uwsPattern(spec.path);
@@ -70,7 +70,7 @@ export class Gateway {
   }
 
   #clientRoutes({ desk, keys, limits }: ClientDeps, locks: LockPath): void {
-    const principal = (req: Incoming) => keys().authenticate(bearer(req.authorization));
+    const principal = (req: Incoming) => keys().fromHeader(req.authorization);
     const auth = (req: Incoming, spec: RouteSpec) => keys().authorize(bearer(req.authorization), ...spec.scopes!);
 
     this.#route(ROUTES.listCorridors, (req) => {
@@ -90,23 +90,33 @@ export class Gateway {
       return json(200, desk.indicative(req.params[0], side, amount) satisfies Wire.IndicativeQuote);
     });
 
-    this.#route(ROUTES.lockQuote, async (req) => {
+    // Answered from the store's callback: no promise between the request and its 201.
+    this.#route(ROUTES.lockQuote, (req, respond) => {
       const p = principal(req);
+      const withLimits = () => (req.headers = limits.headers(p, 'lock'));
+      const answer = (reply: Reply) => (withLimits(), respond(reply));
       try {
-        const { body: quote, replayed: again } = await lockFor(locks, p, () => {
+        lockFor(locks, p, () => {
           const key = idempotencyKey(req.idempotencyKey, false);
           const body = parseWith(ROUTES.lockQuote.body, req.body, 'body');
           return { request: { corridor: body.corridor, ...amountOf(body) }, idempotencyKey: key };
+        }, (err, outcome) => {
+          if (err === undefined) return answer(bodyReply(201, outcome!.body, outcome!.replayed ? REPLAYED : undefined));
+          if (!isFxError(err)) this.deps.logger.child({ requestId: req.requestId }).error({ err, url: req.url }, 'request failed');
+          answer(problem(isFxError(err) ? err : fxError('internal_error', 'an unexpected error occurred; it was logged'), req));
         });
-        return bodyReply(201, quote, again ? replayed : undefined);
-      } finally {
-        req.headers = limits.headers(p, 'lock');
+      } catch (err) {
+        withLimits(); // a refusal before the desk (scope, shutdown, rate limit, a bad body) carries them too
+        throw err;
       }
+      return undefined;
     });
 
+    // A quote belongs to the key that locked it: a lock-scope key sees only its own (any other is 404, as if
+    // it did not exist); a redeem-scope key (the transfer service) sees every quote.
     this.#route(ROUTES.getQuote, async (req) => {
-      auth(req, ROUTES.getQuote);
-      return bodyReply(200, await desk.getQuote(req.params[0]!));
+      const p = auth(req, ROUTES.getQuote);
+      return bodyReply(200, await desk.getQuote(req.params[0]!, p.scopes.has('redeem') ? {} : { owner: p.name }));
     });
 
     this.#route(ROUTES.redeemQuote, async (req) => {
@@ -115,8 +125,8 @@ export class Gateway {
         limits.take(p, 'redeem');
         const key = idempotencyKey(req.idempotencyKey, true)!;
         const body = parseWith(ROUTES.redeemQuote.body, req.body, 'body');
-        const { body: quote, replayed: again } = await desk.redeem({ id: req.params[0]!, idempotencyKey: key, ...body });
-        return bodyReply(200, quote, again ? replayed : undefined);
+        const { body: quote, replayed: again } = await desk.redeem({ id: req.params[0]!, caller: p.name, idempotencyKey: key, ...body });
+        return bodyReply(200, quote, again ? REPLAYED : undefined);
       } finally {
         req.headers = limits.headers(p, 'redeem');
       }

@@ -11,6 +11,7 @@ import { conventionsOf, problem, queryParam, send, type Conventions } from './ht
 import { lockFor, type LockPath } from './lock.js';
 import { amountOf, parseWith } from './requests.js';
 import { strictJsonText } from './strict-json.js';
+import { Deadlines } from './deadlines.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
 import { CLIENT_FRAMES } from './wire/index.js';
 
@@ -18,8 +19,8 @@ interface Client {
   principal: Principal;
   /** corridor -> subscribed topic */
   topics: Map<string, string>;
-  /** quotes this socket locked and still waits to hear about: id -> expiry timer (made on first lock: most sockets never lock) */
-  locks?: Map<string, { reqId: string; timer: NodeJS.Timeout }>;
+  /** quotes this socket locked and still waits to hear about: id -> reqId (made on first lock: most sockets never lock) */
+  locks?: Map<string, string>;
   closing?: boolean;
 }
 
@@ -50,6 +51,8 @@ export class Stream {
   readonly #unsubscribe: (() => void)[] = [];
   /** quote id -> the socket that locked it and waits to hear of it (so a redeem finds it without a scan) */
   readonly #lockedBy = new Map<string, WebSocket<Client>>();
+  /** When each watched quote expires (one timer for all of them): then the store says whether it did. */
+  readonly #expiries = new Deadlines<{ ws: WebSocket<Client>; id: string; expiresAtMs: number }>((w) => this.#expired(w.ws, w.id, w.expiresAtMs));
 
   constructor(
     private readonly app: TemplatedApp,
@@ -102,15 +105,12 @@ export class Stream {
         this.#sockets.delete(ws);
         this.#connections.set(client.principal.name, (this.#connections.get(client.principal.name) ?? 1) - 1);
         this.#countSubscriptions(client.principal, -client.topics.size);
-        for (const [id, { timer }] of client.locks ?? []) {
-          clearTimeout(timer);
-          this.#lockedBy.delete(id);
-        }
+        for (const id of client.locks?.keys() ?? []) this.#lockedBy.delete(id);
         deps.metrics.wsClients.dec();
       },
     });
     this.#unsubscribe.push(deps.hub.subscribe((s) => this.#pace(s)));
-    this.#unsubscribe.push(deps.store.onRedeemed((id, body) => this.#redeemed(id, body)));
+    this.#unsubscribe.push(deps.store.onRedeemed((id, body, owner) => this.#redeemed(id, body, owner)));
     this.#timers.push(setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${Date.now() * 1000}}`), server.heartbeatMs));
     this.#timers.push(setInterval(() => this.#cutSlowConsumers(), server.wsSlowConsumerCheckMs));
   }
@@ -248,65 +248,61 @@ export class Stream {
   #lock(ws: WebSocket<Client>, msg: Record<string, unknown>): void {
     const reqId = msg.reqId;
     if (typeof reqId !== 'string' || reqId.length === 0 || reqId.length > 128) throw fxError('invalid_request', 'lock needs a reqId string of 1-128 characters');
-    const locked = lockFor(this.locks, ws.getUserData().principal, () => {
+    const inFlight = this.inFlight;
+    lockFor(this.locks, ws.getUserData().principal, () => {
       const frame = parseWith(CLIENT_FRAMES.lock, msg, 'frame');
       return { request: { corridor: frame.corridor, ...amountOf(frame) } };
+    }, (err, outcome) => {
+      inFlight.count--;
+      if (!this.#sockets.has(ws)) return;
+      if (err === undefined) {
+        if (outcome!.id !== undefined) this.#watch(ws, reqId, outcome!.id, outcome!.expiresAtMs!);
+        return void ws.send(`{"type":"locked","reqId":${JSON.stringify(reqId)},"quote":${outcome!.body}}`);
+      }
+      if (!isFxError(err)) this.deps.logger.error({ err, reqId }, 'stream lock failed');
+      ws.send(errorFrame(isFxError(err) ? err : fxError('internal_error', 'an unexpected error occurred; it was logged'), reqId));
     });
-    const inFlight = this.inFlight;
-    inFlight.count++;
-    locked
-      .then(
-        ({ body }) => {
-          if (this.#sockets.has(ws)) this.#watch(ws, reqId, body);
-          return `{"type":"locked","reqId":${JSON.stringify(reqId)},"quote":${body}}`;
-        },
-        (err) => {
-          if (isFxError(err)) return errorFrame(err, reqId);
-          this.deps.logger.error({ err, reqId }, 'stream lock failed');
-          return errorFrame(fxError('internal_error', 'an unexpected error occurred; it was logged'), reqId);
-        },
-      )
-      .then((frame) => {
-        inFlight.count--;
-        if (this.#sockets.has(ws)) ws.send(frame);
-      });
+    inFlight.count++; // after lockFor: a refusal it throws never counted (its frame is sent by #onMessage)
   }
 
-  /** Tells the locking socket when its quote is redeemed (any process) or expires (by the store's word). */
-  #watch(ws: WebSocket<Client>, reqId: string, body: string): void {
-    const { id, expiresAt } = JSON.parse(body) as { id: string; expiresAt: string };
-    const client = ws.getUserData();
-    const timer = setTimeout(() => {
-      void this.deps.desk.getQuote(id).then(
-        (current) => {
-          this.#lockedBy.delete(id);
-          if (!this.#sockets.has(ws) || !client.locks?.delete(id)) return;
-          const q = JSON.parse(current) as { status: string; redeemedAt?: string };
-          if (q.status === 'expired') ws.send(JSON.stringify({ type: 'quote_expired', reqId, id, expiresAt }));
-          else if (q.status === 'redeemed') ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt: q.redeemedAt }));
-        },
-        () => {
-          this.#lockedBy.delete(id);
-          client.locks?.delete(id); // store unreachable: nothing sure to say
-        },
-      );
-    }, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50);
-    timer.unref();
-    (client.locks ??= new Map()).set(id, { reqId, timer });
+  /** Tells the locking socket (its owner's) when its quote is redeemed (any process) or expires (by the store's word). */
+  #watch(ws: WebSocket<Client>, reqId: string, id: string, expiresAtMs: number): void {
+    (ws.getUserData().locks ??= new Map()).set(id, reqId);
     this.#lockedBy.set(id, ws);
+    this.#expiries.add(expiresAtMs + 50, { ws, id, expiresAtMs });
   }
 
-  #redeemed(id: string, body: string): void {
-    // Every gateway hears every redeem: most are for quotes no socket here locked.
+  #expired(ws: WebSocket<Client>, id: string, expiresAtMs: number): void {
+    const client = ws.getUserData();
+    if (!this.#sockets.has(ws) || !client.locks?.has(id)) return; // closed, or told of its redeem already
+    void this.deps.desk.getQuote(id, { owner: client.principal.name }).then(
+      (current) => {
+        this.#lockedBy.delete(id);
+        const reqId = client.locks?.get(id);
+        if (!this.#sockets.has(ws) || reqId === undefined || !client.locks!.delete(id)) return;
+        const q = JSON.parse(current) as { status: string; redeemedAt?: string };
+        if (q.status === 'expired') ws.send(JSON.stringify({ type: 'quote_expired', reqId, id, expiresAt: new Date(expiresAtMs).toISOString() }));
+        else if (q.status === 'redeemed') ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt: q.redeemedAt }));
+      },
+      () => {
+        this.#lockedBy.delete(id);
+        client.locks?.delete(id); // store unreachable: nothing sure to say
+      },
+    );
+  }
+
+  /** Every gateway hears every redeem: most are for quotes no socket here locked. Only the owner's socket is told. */
+  #redeemed(id: string, body: string, owner: string): void {
     const ws = this.#lockedBy.get(id);
     if (!ws) return;
+    const client = ws.getUserData();
+    if (owner !== '' && client.principal.name !== owner) return;
     this.#lockedBy.delete(id);
-    const lock = ws.getUserData().locks?.get(id);
-    if (!lock) return;
-    clearTimeout(lock.timer);
-    ws.getUserData().locks!.delete(id);
+    const reqId = client.locks?.get(id);
+    if (reqId === undefined) return;
+    client.locks!.delete(id);
     const { redeemedAt } = JSON.parse(body) as { redeemedAt: string };
-    ws.send(JSON.stringify({ type: 'quote_redeemed', reqId: lock.reqId, id, redeemedAt }));
+    ws.send(JSON.stringify({ type: 'quote_redeemed', reqId, id, redeemedAt }));
   }
 
   get clients(): number {
@@ -316,6 +312,7 @@ export class Stream {
   /** Closes every socket with 1001 (going away). */
   close(): void {
     for (const t of this.#timers) clearInterval(t);
+    this.#expiries.close();
     for (const p of this.#paced.values()) clearTimeout(p.timer);
     for (const u of this.#unsubscribe) u();
     for (const ws of [...this.#sockets]) ws.end(1001, 'server shutting down');

@@ -10,6 +10,14 @@ export async function redisCpuMs(redis: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
+/** Time Redis spent running commands so far (INFO commandstats, all commands), µs: its CPU less the network and event loop. */
+export async function redisCommandUs(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_[^:]+:calls=\d+,usec=(\d+)/gm)) total += Number(m[1]);
+  return total;
+}
+
 /** Deletes every key under `prefix` (SCAN + UNLINK); returns how many. */
 export async function dropPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

@@ -2,7 +2,7 @@
 // runs them (PORT, HOST, REDIS_URL, FX_CONFIG, ...). The runner gives each a free port, then waits for
 // /readyz (config loaded, store up, prices fresh).
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serverCommand, type Pinning } from './machine.js';
@@ -17,12 +17,17 @@ export const ENTRIES = {
   limit: fileURLToPath(new URL('../limit-server.js', import.meta.url)),
 } as const;
 
+/** The allocation counter every server under test is started with (`node --import`). */
+const ALLOC_PROBE = fileURLToPath(new URL('./alloc-probe.js', import.meta.url));
+
 export interface ServerProcess {
   name: string;
   pid: number;
   base: string;
   /** SIGTERM, as an operator stops it (a server then exits cleanly and `--cpu-prof` writes its profile). */
   stop(): Promise<void>;
+  /** Bytes the server has allocated on its JS heap so far (bench/lib/alloc-probe.ts). */
+  allocatedBytes(): Promise<number>;
 }
 
 export interface SpawnOptions {
@@ -35,6 +40,8 @@ export interface SpawnOptions {
   logFile: string;
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** Load bench/lib/alloc-probe.ts, for allocatedBytes() (off by default: its GC records would count in RSS figures). */
+  allocProbe?: boolean;
 }
 
 function freePort(): Promise<number> {
@@ -50,8 +57,33 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const log = openSync(opts.logFile, 'a');
-  const [cmd, args] = serverCommand(opts.pinning, [process.execPath, ...(opts.nodeArgs ?? []), opts.script]);
-  const child = spawn(cmd, args, { env: { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
+  const allocFile = `${opts.logFile}.alloc.json`;
+  rmSync(allocFile, { force: true }); // a count from an earlier process would read as this one's
+  const probe = opts.allocProbe ? ['--import', ALLOC_PROBE] : [];
+  const [cmd, args] = serverCommand(opts.pinning, [process.execPath, ...probe, ...(opts.nodeArgs ?? []), opts.script]);
+  const env = { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1', ...(opts.allocProbe ? { FX_ALLOC_FILE: allocFile } : {}) };
+  const child = spawn(cmd, args, { env, stdio: ['ignore', log, log] });
+  let allocSeq = 0;
+  const allocatedBytes = async () => {
+    if (!opts.allocProbe) throw new Error(`${opts.name} was started without the allocation probe`);
+    const read = () => (existsSync(allocFile) ? (JSON.parse(readFileSync(allocFile, 'utf8')) as { seq: number; allocatedBytes: number }) : undefined);
+    process.kill(child.pid!, 'SIGUSR2');
+    for (let i = 0; i < 200; i++) {
+      const got = (() => {
+        try {
+          return read();
+        } catch {
+          return undefined; // read mid-write: try again
+        }
+      })();
+      if (got && got.seq > allocSeq) {
+        allocSeq = got.seq;
+        return got.allocatedBytes;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`${opts.name} did not report its allocation (${allocFile})`);
+  };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async () => {
@@ -74,5 +106,5 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { name: opts.name, pid: child.pid!, base, stop };
+  return { name: opts.name, pid: child.pid!, base, stop, allocatedBytes };
 }

@@ -54,6 +54,41 @@ describe('a pricer and a gateway in separate processes', () => {
     stream.close();
   });
 
+  it('gives a lock on the gateway its legs\' ages at lock time, not when the pricer priced them', async () => {
+    const config = writeConfig((c) => {
+      c.synthetic.ticksPerSecond = 10;
+      for (const corridor of Object.values<any>(c.corridors)) corridor.maxStalenessMs = 5_000;
+    });
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: `${prefix}ages:`, FX_CONFIG: config };
+    const agesPricer = await spawnEngine({ ...env, FX_ROLE: 'pricer' });
+    const agesGateway = await spawnEngine({ ...env, FX_ROLE: 'gateway' });
+    try {
+      const lockNow = () => http(agesGateway.base, 'POST', '/v1/quotes', { key: CLIENT, body: { corridor: 'AED-INR', sendAmount: '3000.00' } });
+      const live = await eventually(async () => ((await lockNow()).status === 201 ? lockNow() : undefined));
+      expect(live.json.route).toHaveLength(2);
+      for (const leg of live.json.route) expect(leg.ageMs).toBeLessThan(1_000); // 10 ticks a second
+      agesPricer.child.kill('SIGKILL');
+      await agesPricer.exited;
+      const stoppedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 2_000));
+      // Still inside the staleness bound, so the gateway locks; its legs are now at least 2 s old.
+      const late = await lockNow();
+      const waited = Date.now() - stoppedAt;
+      expect(late.status).toBe(201);
+      for (const leg of late.json.route) {
+        expect(leg.ageMs).toBeGreaterThanOrEqual(2_000);
+        expect(leg.ageMs).toBeLessThan(waited + 1_000);
+      }
+      const indicative = await http(agesGateway.base, 'GET', '/v1/corridors/AED-INR/quote?sendAmount=3000.00', { key: CLIENT });
+      for (const leg of indicative.json.route) expect(leg.ageMs).toBeGreaterThanOrEqual(2_000);
+      // The indicative's tickTs is a time, not an age: when the newest tick behind it arrived, before the stop.
+      expect(indicative.json.tickTs / 1000).toBeLessThanOrEqual(stoppedAt);
+    } finally {
+      for (const p of [agesPricer, agesGateway]) p.child.kill('SIGTERM');
+      await Promise.all([agesPricer.exited, agesGateway.exited]);
+    }
+  }, 30_000);
+
   it('marks corridors not tradeable and refuses locks once the pricer is gone', async () => {
     const stream = await StreamClient.open(gateway.base.replace('http', 'ws') + '/v1/stream', { authorization: `Bearer ${CLIENT}` });
     stream.send({ op: 'subscribe', corridors: ['USD-INR'] });

@@ -8,13 +8,13 @@ import { defaultConfigPath, validateConfig } from '../../config/index.js';
 import { MemoryQuoteStore, minorUnits, QuoteDesk, QuoteHub, receiveFor, sendFor, StaleMarker, systemClock } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
-import { engineWith, priced, type TestEngine } from '../helpers/engine.js';
+import { engineWith, lockWith, priced, type TestEngine } from '../helpers/engine.js';
 import { eventually } from '../helpers/server.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 
 const lock = (engine: TestEngine, corridor: string, side: 'send' | 'receive', amount: string) =>
-  engine.desk.lock({ corridor, side, amount }, { principal: 'test' }).then((o) => JSON.parse(o.body));
+  lockWith(engine.desk, { corridor, side, amount }, { owner: 'test' }).then((o) => JSON.parse(o.body));
 
 describe('locking with the shipped config', () => {
   let engine: TestEngine;
@@ -40,6 +40,17 @@ describe('locking with the shipped config', () => {
       const minor = minorUnits(send)!;
       const saved = toScaled(sendAmount, minor) - toScaled(byReceive.sendAmount, minor);
       expect([id, saved >= 0n && saved <= 1n]).toEqual([id, true]);
+    }
+  });
+
+  it('builds the lock body from its template byte for byte as JSON.stringify would, in the wire\'s field order', async () => {
+    for (const id of Object.keys(engine.config.config.corridors)) {
+      const { body } = await lockWith(engine.desk, { corridor: id, side: 'send', amount: engine.config.config.corridors[id]!.minAmount }, { owner: 'test' });
+      const q = JSON.parse(body);
+      expect(JSON.stringify(q)).toBe(body);
+      expect(Object.keys(q)).toEqual(['id', 'corridor', 'sendCurrency', 'receiveCurrency', 'sendAmount', 'receiveAmount', 'rate', 'fee', 'createdAt', 'expiresAt', 'configVersion', 'route', 'spread', 'status']);
+      for (const leg of q.route) expect(Object.keys(leg)).toEqual(['partner', 'pair', 'rate', 'ageMs']);
+      expect(Date.parse(q.expiresAt) - Date.parse(q.createdAt)).toBe(engine.config.config.corridors[id]!.quoteTtlMs);
     }
   });
 
@@ -149,19 +160,19 @@ describe('a lock retried with the same Idempotency-Key', () => {
   afterAll(() => engine.close());
 
   it('answers with the quote it locked before, even once the corridor has no price', async () => {
-    const opts = { principal: 'test', idempotencyKey: 'order-1' };
-    const first = await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
+    const opts = { owner: 'test', idempotencyKey: 'order-1' };
+    const first = await lockWith(engine.desk, { corridor: 'USD-INR', side: 'send', amount: '100.00' }, opts);
     expect(first.replayed).toBe(false);
     // The desk disables every partner: USD-INR has no route now.
     const doc = parse(readFileSync(defaultConfigPath(), 'utf8'));
     for (const p of Object.values<any>(doc.partners)) p.enabled = false;
     engine.applyConfig(validateConfig(doc));
     await eventually(() => (engine.desk.corridors().find((c) => c.id === 'USD-INR')?.tradeable ? undefined : true));
-    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
-    expect(await engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
-    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await expect(lockWith(engine.desk, { corridor: 'USD-INR', side: 'send', amount: '100.00' }, { owner: 'test' })).rejects.toMatchObject({ code: 'corridor_unavailable' });
+    expect(await lockWith(engine.desk, { corridor: 'USD-INR', side: 'send', amount: '100' }, opts)).toEqual({ body: first.body, replayed: true });
+    await expect(lockWith(engine.desk, { corridor: 'USD-INR', side: 'send', amount: '200.00' }, opts)).rejects.toMatchObject({ code: 'idempotency_key_reused' });
     // Keys are scoped to the caller: another principal's same key is its own.
-    await expect(engine.desk.lock({ corridor: 'USD-INR', side: 'send', amount: '100.00' }, { principal: 'other', idempotencyKey: 'order-1' }))
+    await expect(lockWith(engine.desk, { corridor: 'USD-INR', side: 'send', amount: '100.00' }, { owner: 'other', idempotencyKey: 'order-1' }))
       .rejects.toMatchObject({ code: 'corridor_unavailable' });
   });
 });

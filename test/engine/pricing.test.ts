@@ -12,7 +12,7 @@ describe('routes', () => {
     // tier 1: 84 * (1 - 20/10000) = 84 * 0.998 = 83.832  -> 83.8320
     const p = price(desk(), [usdInr()], 'USD-INR');
     expect(p.tradeable).toBe(true);
-    expect(p.routes[0]).toMatchObject({ rate: '84', legs: [{ partner: 'lp-a', pair: 'USD/INR', rate: '84', ageMs: 0 }] });
+    expect(p.routes[0]).toMatchObject({ rate: '84', legs: [{ partner: 'lp-a', pair: 'USD/INR', rate: '84', tickTs: OPEN * 1000 }] });
     expect(p.tiers.map((t) => t.rate)).toEqual(['83.5800', '83.8320']);
     expect(p.mid).toBe('84.01'); // (84 + 84.02) / 2
   });

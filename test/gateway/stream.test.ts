@@ -19,7 +19,7 @@ describe('the quote stream', () => {
     });
     return {
       corridor, send: corridor.slice(0, 3), receive: corridor.slice(4), tradeable: true, mid: rate,
-      routes: [{ rate, legs: [{ partner: 'lp-a', pair: corridor.replace('-', '/'), rate, ageMs: 0 }] }],
+      routes: [{ rate, legs: [{ partner: 'lp-a', pair: corridor.replace('-', '/'), rate, tickTs: now }] }],
       tiers: [tier(0, '60', '1000'), tier(1, '40', '10000'), tier(2, '25')],
       tickTs: now, oldestTickUs: now, configVersion: server.config().version, seq: 0, ts: now,
     };

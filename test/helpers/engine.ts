@@ -1,6 +1,6 @@
 import { defaultConfigPath, defaultFeedTimings, loadConfig, type LoadedConfig } from '../../config/index.js';
 import { buildCore } from '../../app/index.js';
-import { MemoryQuoteStore, systemClock, type PartnerTick, type QuoteDesk, type QuoteHub, type TickOutcome } from '../../engine/index.js';
+import { MemoryQuoteStore, systemClock, type LockOutcome, type LockRequest, type PartnerTick, type QuoteDesk, type QuoteHub, type TickOutcome } from '../../engine/index.js';
 import { SyntheticFeed } from '../../feeds/index.js';
 import { ManualClock } from './manual-clock.js';
 import { eventually } from './server.js';
@@ -51,4 +51,9 @@ export async function priced(engine: TestEngine): Promise<TestEngine> {
   tickAll(engine);
   await allTradeable(engine);
   return engine;
+}
+
+/** desk.lock as a promise (the desk answers by callback). */
+export function lockWith(desk: QuoteDesk, req: LockRequest, opts: { owner: string; idempotencyKey?: string }): Promise<LockOutcome> {
+  return new Promise((resolve, reject) => desk.lock(req, opts, (err, outcome) => (err ? reject(err) : resolve({ body: outcome!.body, replayed: outcome!.replayed }))));
 }

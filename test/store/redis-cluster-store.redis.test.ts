@@ -5,7 +5,7 @@ import type { Cluster } from 'ioredis';
 import { RedisQuoteStore, redisKeys, SHARD_TAGS } from '../../engine/index.js';
 import { clusterClient, clusterNodes, dropPrefix, testPrefix } from '../helpers/redis.js';
 import { eventually } from '../helpers/server.js';
-import { quoteStoreContract, terms } from './quote-store.contract.js';
+import { lockIn, lockInput, quoteStoreContract, terms } from './quote-store.contract.js';
 
 const prefix = testPrefix();
 let admin: Cluster;
@@ -51,7 +51,7 @@ describe('redis quote store on a cluster', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 48; i++) {
       const t = terms(store);
-      await store.lock({ terms: t, expiresAtMs: (await redisNow()) + 30_000 });
+      await lockIn(store, lockInput(t, (await redisNow()) + 30_000));
       expect(JSON.parse(await store.get(t.id)).status).toBe('locked');
       seen.add(masterOf(await slotOf(prefix + redisKeys.quote(t.id))));
     }
@@ -61,9 +61,20 @@ describe('redis quote store on a cluster', () => {
   it('keeps one quote\'s keys in one slot, so the scripts never cross slots', async () => {
     for (let i = 0; i < 16; i++) {
       const id = store.newId(`client:key-${i}`);
-      const slots = await Promise.all([redisKeys.quote(id), redisKeys.lockIdempotency(id, `client:key-${i}`), redisKeys.events(id)].map((k) => slotOf(prefix + k)));
+      const slots = await Promise.all([redisKeys.quote(id), redisKeys.events(id), redisKeys.shardEvents(SHARD_TAGS[parseInt(id.charAt(2), 16)]!)].map((k) => slotOf(prefix + k)));
       expect(new Set(slots).size).toBe(1);
     }
+  });
+
+  it('locks the quotes of one turn on every master, one script call per shard, each answered', async () => {
+    const at = (await redisNow()) + 30_000;
+    // Idempotent locks land in the shards their keys name: one turn's locks span every master.
+    const key = (i: number) => `client:turn-${i}-${prefix}`;
+    const many = Array.from({ length: 48 }, (_, i) => terms(store, { sendAmount: `${i + 1}.00` }, key(i)));
+    const outcomes = await Promise.all(many.map((t, i) => lockIn(store, lockInput(t, at, { idempotency: { key: key(i), fingerprint: 'fp' } }))));
+    expect(new Set(many.map((t) => t.id.charAt(2))).size).toBeGreaterThan(8);
+    outcomes.forEach((o, i) => expect(JSON.parse(o.body)).toEqual({ ...many[i], status: 'locked' }));
+    for (const t of many) expect(JSON.parse(await store.get(t.id)).sendAmount).toBe(t.sendAmount);
   });
 
   it('hears every first redeem, on whichever master it ran, through one subscriber connection', async () => {
@@ -74,11 +85,14 @@ describe('redis quote store on a cluster', () => {
       await new Promise((r) => setTimeout(r, 300)); // let SUBSCRIBE land
       const ids: string[] = [];
       for (let shard = 0; shard < 16; shard++) {
-        let t = terms(store);
-        while (t.id.charAt(2) !== shard.toString(16)) t = terms(store);
-        await store.lock({ terms: t, expiresAtMs: (await redisNow()) + 30_000 });
-        await store.redeem({ id: t.id, idempotencyKey: 'k', sendAmount: '1000' });
-        await store.redeem({ id: t.id, idempotencyKey: 'k', sendAmount: '1000' }); // a replay: not announced again
+        // A plain lock's shard is its turn's: an Idempotency-Key names an id in any shard, so pick keys until one lands here.
+        let n = 0;
+        const key = () => `client:shard-${shard}-${n}-${prefix}`;
+        while (store.newId(key()).charAt(2) !== shard.toString(16)) n++;
+        const t = terms(store, {}, key());
+        await lockIn(store, lockInput(t, (await redisNow()) + 30_000, { idempotency: { key: key(), fingerprint: 'fp' } }));
+        await store.redeem({ id: t.id, caller: 'transfer', idempotencyKey: 'k', sendAmount: '1000' });
+        await store.redeem({ id: t.id, caller: 'transfer', idempotencyKey: 'k', sendAmount: '1000' }); // a replay: not announced again
         ids.push(t.id);
       }
       await eventually(() => (ids.every((id) => heard.includes(id)) ? true : undefined), 5_000);
