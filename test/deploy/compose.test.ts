@@ -26,9 +26,11 @@ describe('compose.yaml', () => {
     for (const name of ['engine', 'pricer', 'gateway-a', 'gateway-b']) expect(services[name].environment.REDIS_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?/);
   });
 
-  it('has a scale profile: a pricer, two gateways, Prometheus and Grafana', () => {
+  it('has a scale profile: a pricer, two gateways behind the edge, Prometheus and Grafana', () => {
     const scale = Object.entries(services).filter(([, s]) => s.profiles?.includes('scale')).map(([n]) => n);
-    expect(scale.sort()).toEqual(['gateway-a', 'gateway-b', 'grafana', 'pricer', 'prometheus']);
+    expect(scale.sort()).toEqual(['edge', 'gateway-a', 'gateway-b', 'grafana', 'pricer', 'prometheus']);
+    const edge = services.edge.environment;
+    expect([edge.FX_GATEWAY_1, edge.FX_GATEWAY_2, edge.FX_GATEWAY_2_STATE]).toEqual(['gateway-a:8080', 'gateway-b:8080', 'enabled']);
     expect(services.pricer.environment.FX_ROLE).toBe('pricer');
     expect([services['gateway-a'].environment.FX_ROLE, services['gateway-b'].environment.FX_ROLE]).toEqual(['gateway', 'gateway']);
   });
