@@ -4,14 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startEdge, type Edge } from '../helpers/haproxy.js';
-import { raw } from '../helpers/raw-http.js';
+import { raw, rawGet, rawPost } from '../helpers/raw-http.js';
 import { CLIENT, eventually, http, startServer, TRANSFER, type TestServer } from '../helpers/server.js';
 
 const lockBody = (amount = '100.00') => JSON.stringify({ corridor: 'USD-INR', sendAmount: amount });
-const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  `POST ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${CLIENT}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
-  + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + `\r\n${body}`;
-const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${CLIENT}\r\n${extra}\r\n`;
+const post = (path: string, body: string, headers: Record<string, string> = {}) => rawPost(CLIENT, path, body, headers);
+const get = (path: string, extra = '') => rawGet(CLIENT, path, extra);
 
 describe('the edge proxy (HAProxy, deploy/haproxy/haproxy.cfg)', () => {
   let server: TestServer;

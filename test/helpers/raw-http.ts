@@ -47,3 +47,11 @@ export function parseResponses(text: string): RawResponse[] {
   }
   return out;
 }
+
+/** A JSON POST as raw HTTP/1.1 bytes, with a bearer key. */
+export const rawPost = (key: string, path: string, body: string, headers: Record<string, string> = {}) =>
+  `POST ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+  + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + `\r\n${body}`;
+
+/** A GET as raw HTTP/1.1 bytes, with a bearer key and any extra header lines. */
+export const rawGet = (key: string, path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${key}\r\n${extra}\r\n`;
