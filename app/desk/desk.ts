@@ -77,7 +77,14 @@ export class Desk implements DeskAdmin {
   /** Puts the store's applied config in force (Redis: the desk's sections over the file), then follows other processes' changes. */
   async start(): Promise<LoadedConfig> {
     try {
-      const applied = await this.#o.store.applied();
+      // A connection still opening refuses commands (they fail fast): give it a moment before starting on the file alone.
+      let applied: Awaited<ReturnType<DeskStore['applied']>> | undefined;
+      for (const deadline = Date.now() + 3_000; !applied;) {
+        applied = await this.#o.store.applied().catch((err: Error) => {
+          if (Date.now() > deadline) throw err;
+          return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50));
+        });
+      }
       this.#rev = applied.rev;
       const next = applied.sections && this.#overlay(this.#file, applied.sections);
       if (next) (this.#current = next), (this.#sections = applied.sections);
