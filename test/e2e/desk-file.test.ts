@@ -40,6 +40,10 @@ describe('the desk on the embedded defaults (the config file)', () => {
     const comments = (text: string) => text.split('\n').flatMap((l) => /(?:^|\s)(#.*)$/.exec(l)?.[1] ?? []);
     expect(comments(after)).toEqual(comments(before));
     expect(after).toMatch(/partnerMaxAmounts: \{ lp-c: "20000" \} # lp-c pays out at most 20000 USD per transfer/);
+    // The shipped file is laid out as the yaml library writes it: only the two lines the patch names differ.
+    const [b, a] = [before.split('\n'), after.split('\n')];
+    expect(a).toHaveLength(b.length);
+    expect(a.filter((line, i) => line !== b[i])).toEqual([expect.stringMatching(/^ {4}tiers: \[/), '    skewBps: "4"']);
     // Atomic: no temporary file left behind.
     expect(readdirSync(dirname(configPath)).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
