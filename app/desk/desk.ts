@@ -8,7 +8,7 @@
 //   another process applied (pub/sub, or the 1 s poll) ─► store.applied() ─► a newer revision ─► apply
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { configSchema, diffConfig, validateConfig, type ConfigChange, type LoadedConfig } from '../../config/index.js';
+import { configSchema, diffConfig, takesEffectOnRestart, validateConfig, type LoadedConfig } from '../../config/index.js';
 import { fxError } from '../../engine/index.js';
 import type { DeskAdmin, Wire } from '../../gateway/index.js';
 import { loggedChanges } from '../reload.js';
@@ -135,10 +135,9 @@ export class Desk implements DeskAdmin {
     const next = this.#sections ? this.#overlay(file, this.#sections) : file;
     if (!next) return;
     if (this.#o.store.kind === 'file') this.#rev = file.version;
-    const changes: ConfigChange[] = diffConfig(this.#current.config, next.config);
+    if (diffConfig(this.#current.config, next.config).length === 0) return;
+    const entry: AuditRecord = { at: new Date().toISOString(), action: 'reload', by: 'file', configVersion: next.version, detail: { path: file.path, ...this.#changesTo(next) } };
     this.#put(next);
-    if (changes.length === 0) return;
-    const entry: AuditRecord = { at: new Date().toISOString(), action: 'reload', by: 'file', configVersion: next.version, detail: { path: file.path, changes: loggedChanges(changes) } };
     this.#o.store.append([entry]).catch((err: Error) => this.#o.logger.error({ error: err.message }, 'desk: cannot audit a file reload'));
   }
 
@@ -195,11 +194,20 @@ export class Desk implements DeskAdmin {
     const { sections, next } = this.#patched(change.patch as Json);
     const now = new Date().toISOString();
     const applied: ChangeRecord = { ...change, status: 'applied', approvedBy: by, approvedAt: now, configVersion: next.version };
+    const detail = this.#changesTo(next);
     await this.#decide(applied, 'pending', { sections, patch: change.patch as Json, next }, [
       { at: now, action: 'approve', by, changeId: id },
-      { at: now, action: 'apply', by, changeId: id, configVersion: next.version },
+      { at: now, action: 'apply', by, changeId: id, configVersion: next.version, detail },
     ]);
+    if (detail.onRestart) this.#o.logger.warn({ paths: detail.onRestart, changeId: id }, 'desk: these settings take effect on restart');
     return applied;
+  }
+
+  /** What a config changes of the one in force, as the reload log has it, and which of it waits for a restart. */
+  #changesTo(next: LoadedConfig): { changes: unknown[]; onRestart?: string[] } {
+    const changes = diffConfig(this.#current.config, next.config);
+    const onRestart = changes.filter((c) => takesEffectOnRestart(c.path)).map((c) => c.path);
+    return { changes: loggedChanges(changes), ...(onRestart.length ? { onRestart } : {}) };
   }
 
   async reject(by: string, id: string): Promise<Wire.Change> {

@@ -175,6 +175,9 @@ describe('the desk on Redis, across processes', () => {
     for (const a of ['propose demo-desk', 'approve demo-checker', 'apply demo-checker', 'reject demo-desk', 'halt demo-desk']) expect(actions).toContain(a);
     const at = entries.map((e: any) => Date.parse(e.at));
     expect([...at].sort((a, b) => b - a)).toEqual(at); // newest first
+    // An application says what it changed, as a file reload does.
+    const applied = entries.filter((e: any) => e.action === 'apply').flatMap((e: any) => e.detail.changes);
+    expect(applied).toContainEqual({ corridor: 'USD-INR', field: 'skewBps', old: '0', new: '7' });
     const halt = entries.find((e: any) => e.action === 'halt');
     expect(halt).toMatchObject({ changeId: expect.stringMatching(/^chg_/), configVersion: expect.stringMatching(/^c_/) });
     // Nothing but names: no key material.
