@@ -26,6 +26,8 @@ COPY --from=build /app/dist dist
 COPY config config
 COPY docs docs
 COPY engine/scripts engine/scripts
+COPY app/desk/scripts app/desk/scripts
+COPY gateway/desk-page gateway/desk-page
 COPY feeds/samples feeds/samples
 # The fx CLI runs in the image too (bin/fx.js finds the compiled CLI in dist/): docker exec <container> node bin/fx.js corridors
 COPY bin bin

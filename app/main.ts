@@ -1,7 +1,8 @@
 // The composition root: reads settings, builds config, store, the role's core, feeds and gateway, and owns
 // shutdown. The only module that reads process.env.
 //
-//   settings ─► config ─► store ─► core (by role: app/roles.ts) ─► gateway (HTTP + WS) ─► feeds (pricing roles)
+//   settings ─► config file ─► store ─► desk (its applied config over the file's) ─► core (by role: app/roles.ts)
+//            ─► gateway (HTTP + WS) ─► feeds (pricing roles)
 //
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type LoadedConfig } from '../config/index.js';
@@ -10,6 +11,7 @@ import { ApiKeys, Gateway, Metrics, nativeBinding, RateLimits } from '../gateway
 import { STARTUP_ERRORS, startupError, type StartupErrorCode } from './errors.js';
 import { buildPartnerFeeds, noFeeds, observeFeeds, type RunningFeeds } from './feeds.js';
 import { createLogger, logEvents, type Logger } from './logging.js';
+import { Desk, FileDeskStore, PartnerHealthTracker, RedisDeskStore, type DeskStore } from './desk/index.js';
 import { watchConfig } from './reload.js';
 import { buildCore, type Core } from './roles.js';
 import { settingsFromEnv, type Settings } from './settings.js';
@@ -21,6 +23,7 @@ export interface Running {
   store: QuoteStore;
   metrics: Metrics;
   config: () => LoadedConfig;
+  desk: Desk;
   /** Reloads the config file now (what SIGHUP does). */
   reload(): void;
   close(): Promise<void>;
@@ -65,32 +68,46 @@ const apiKeys = ({ config }: LoadedConfig, settings: Settings) => new ApiKeys(co
 export async function start(settings: Settings): Promise<Running> {
   const logger = settings.logger ?? createLogger(settings.logLevel);
   checkPlatform(settings);
-  const initial = loadConfig(settings.configPath);
-  refuseDemoInProduction(initial.config, settings);
-  const store = await openStore(initial, settings, logger);
+  const file = loadConfig(settings.configPath);
+  refuseDemoInProduction(file.config, settings);
+  const store = await openStore(file, settings, logger);
   const stopLogging = logEvents(logger, store);
+  const health = new PartnerHealthTracker();
+  const deskStore: DeskStore = settings.redis
+    ? new RedisDeskStore({ target: settings.redis, keyPrefix: settings.redisKeyPrefix, commandTimeoutMs: file.config.store.commandTimeoutMs })
+    : new FileDeskStore(file.path);
+  // Every change reaches every part through here: a file reload, the desk's own, another process's.
+  const applyConfig = (next: LoadedConfig) => {
+    current = next;
+    core.applyConfig(next);
+    keys = apiKeys(next, settings);
+    limits.reset();
+    metrics.setConfigVersion(next.version);
+    logger.info({ version: next.version }, 'config in force');
+  };
+  const desk: Desk = new Desk({
+    store: deskStore, file, apply: (next) => applyConfig(next), fileWritten: (f) => watcher.adopt(f),
+    partners: () => health.report(current.config), logger,
+  });
+  const initial: LoadedConfig = await desk.start();
   const core = buildCore(settings.role, { config: initial, store, bus: () => new SnapshotBus(settings.redis!, settings.redisKeyPrefix) });
 
-  let current = initial;
+  let current: LoadedConfig = initial;
   let keys = apiKeys(initial, settings);
   const metrics = new Metrics(() => core.hub.tradeable(current.config.corridors), store.up, { commit: settings.commit });
   observeFeeds(metrics);
   const limits = new RateLimits((op) => metrics.rateLimited.inc({ limit: op }));
   metrics.setConfigVersion(initial.version);
-  const watcher = watchConfig(initial, logger, {
-    apply: (next) => {
-      current = next;
-      core.applyConfig(next);
-      keys = apiKeys(next, settings);
-      limits.reset();
-      metrics.setConfigVersion(next.version);
-    },
+  const watcher = watchConfig(file, logger, {
+    apply: (next) => desk.fileReloaded(next),
     refused: () => metrics.configReloadFailures.inc(),
   });
 
-  const gateway = new Gateway({ desk: core.desk, hub: core.hub, store, keys: () => keys, limits, config: () => current, metrics, logger });
+  const gateway = new Gateway({ desk: core.desk, hub: core.hub, store, keys: () => keys, limits, config: () => current, metrics, logger, admin: desk });
   const stopCore = async () => {
     watcher.stop();
+    await deskStore.close();
+    health.close();
     await core.close();
     await store.close();
     metrics.close();
@@ -112,7 +129,8 @@ export async function start(settings: Settings): Promise<Running> {
   for (const f of feeds.adapters) f.start();
 
   logger.info({
-    url: `http://localhost:${port}`, store: store.kind, redis: store instanceof RedisQuoteStore ? store.endpoint : undefined, role: settings.role, config: initial.path, configVersion: initial.version,
+    url: `http://localhost:${port}`, store: store.kind, redis: store instanceof RedisQuoteStore ? store.endpoint : undefined, role: settings.role, config: file.path, configVersion: initial.version,
+    desk: deskStore.kind === 'redis' ? 'redis (the desk\'s sections win over the file\'s)' : `the config file (audit in ${file.path}.audit.ndjson)`,
     uws: nativeBinding(), partners: feeds.adapters.map((f) => f.partner), replay: settings.replayPath,
     demoKeys: keys.demoKeys().map((k) => `${k.key} (${k.scopes.join(', ')})`),
   }, `fx engine listening on http://localhost:${port} with the ${store.kind} quote store`);
@@ -128,7 +146,7 @@ export async function start(settings: Settings): Promise<Running> {
       logger.flush();
     })());
 
-  return { port, core, gateway, store, metrics, config: () => current, reload: () => watcher.reload(), close };
+  return { port, core, gateway, store, metrics, config: () => current, desk, reload: () => watcher.reload(), close };
 }
 
 /** SIGHUP reloads; SIGTERM and SIGINT shut down gracefully, bounded so the process never hangs on exit. */

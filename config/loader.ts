@@ -128,6 +128,11 @@ export class ConfigWatcher {
     return this;
   }
 
+  /** Takes a file the engine wrote itself (the desk's change) as the current one, so it is not reloaded as a hand edit. */
+  adopt(next: LoadedConfig): void {
+    this.#current = next;
+  }
+
   reload(): void {
     let next: LoadedConfig;
     try {

@@ -55,6 +55,8 @@ const corridor = z
     fixedFee: decimal.default('0'),
     /** Largest send amount a partner takes on this corridor; a route is eligible only within all its partners' limits. */
     partnerMaxAmounts: z.record(partnerId, decimal).default({}),
+    /** The desk's kill switch: a halted corridor is not tradeable (reason halted) and refuses locks (503 corridor_halted). */
+    halted: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
     c.tiers.forEach((t, i) => {

@@ -12,7 +12,7 @@ export type { RedisStoreOptions } from './redis-store.js';
 export { StoreCode, isQuoteId, newQuoteId, quoteBody } from './quote-store.js';
 export type { QuoteStore, RedeemedListener, LockDone, LockInput, LockOutcome, RedeemInput, RedeemOutcome } from './quote-store.js';
 export { keys as redisKeys, SHARD_TAGS } from './redis-keys.js';
-export { parseClusterNodes } from './redis-client.js';
+export { createRedis, parseClusterNodes, withTimeout } from './redis-client.js';
 export type { RedisClient, RedisTarget } from './redis-client.js';
 export { ERRORS, FxError, fxError, isFxError } from './errors.js';
 export type { ErrorCode } from './errors.js';

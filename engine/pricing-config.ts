@@ -13,7 +13,7 @@ export function pricingConfig({ config: c, version }: LoadedConfig): PricingConf
       return [id, {
         send, receive, maxStalenessMs: cc.maxStalenessMs, ratePrecision: cc.ratePrecision, maxAmount: cc.maxAmount,
         tiers: cc.tiers.map((t) => ({ ...t })), minSpreadBps: cc.minSpreadBps, maxSpreadBps: cc.maxSpreadBps,
-        marketClosedBps: cc.marketClosedBps, skewBps: cc.skewBps, partnerMaxAmounts: { ...cc.partnerMaxAmounts },
+        marketClosedBps: cc.marketClosedBps, skewBps: cc.skewBps, partnerMaxAmounts: { ...cc.partnerMaxAmounts }, halted: cc.halted,
         ...(cc.volatility ? { volatility: { ...cc.volatility } } : {}),
       }];
     })),

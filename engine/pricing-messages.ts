@@ -21,6 +21,7 @@ export interface PricingCorridorConfig {
   skewBps: string;
   volatility?: { sampleMs: number; windowMs: number; thresholdBps: string; widenBps: string };
   partnerMaxAmounts: Record<string, string>;
+  halted: boolean;
 }
 
 export interface PricingConfig {

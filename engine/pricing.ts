@@ -273,6 +273,7 @@ export class BatchPricer {
       corridor: id, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion: cfg.version,
     });
     if (!c) return unavailable('not_configured');
+    if (c.halted) return unavailable('halted');
     const pc = corridorPrep(this.#prep, id, c);
     const families = this.#routes(id, c, NO_EXCLUSION);
     const best = families[0];

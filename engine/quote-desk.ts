@@ -222,7 +222,7 @@ export class QuoteDesk {
 
   #fresh(corridor: string): CorridorSnapshot | undefined {
     const c = this.#corridor(corridor);
-    return c && this.hub.fresh(corridor, c.maxStalenessMs);
+    return c && !c.halted ? this.hub.fresh(corridor, c.maxStalenessMs) : undefined;
   }
 
   corridors(): CorridorView[] {
@@ -260,12 +260,14 @@ export class QuoteDesk {
   #whyNot(id: string): { reason: CorridorReason; reasonDetail: string } {
     const s = this.hub.get(id);
     // Tradeable but not fresh: its legs aged past the bound and nothing has re-priced it yet.
-    const reason: CorridorReason = !s ? 'no_price' : s.tradeable ? 'stale' : (s.reason ?? 'no_route');
+    // Halted in the config this process holds, whatever its pricer has said yet.
+    const reason: CorridorReason = this.#corridor(id)!.halted ? 'halted' : !s ? 'no_price' : s.tradeable ? 'stale' : (s.reason ?? 'no_route');
     const detail: Record<CorridorReason, string> = {
       no_price: 'no price has been made for this corridor yet',
       no_route: 'no partner route has a fresh, eligible price',
       stale: `no price fresher than ${this.#corridor(id)!.maxStalenessMs} ms (maxStalenessMs) has arrived`,
       not_configured: 'the pricer does not hold this corridor in its config yet',
+      halted: 'the desk halted this corridor (corridors.' + id + '.halted); resuming needs a change approved by a second admin key',
     };
     return { reason, reasonDetail: detail[reason] };
   }
@@ -316,6 +318,7 @@ export class QuoteDesk {
     const { config: c, send, receive } = r;
     const parsed = parseAmount(amount, side === 'send' ? send : receive, side === 'send' ? 'sendAmount' : 'receiveAmount');
     if ('error' in parsed) throw fxError('invalid_amount', parsed.error);
+    if (c.halted) throw fxError('corridor_halted', `the desk halted ${corridor}; nothing is locked until it is resumed`);
     const snapshot = this.hub.fresh(corridor, c.maxStalenessMs);
     if (!snapshot) throw fxError('corridor_unavailable', `${corridor} has no fresh price right now`);
     const templates = this.#templatesOf(snapshot, r);

@@ -28,6 +28,8 @@ export const keys = {
    * Pub/sub channels (not keys: no slot). Plain PUBLISH reaches every node of a cluster, so a subscriber on
    * any node hears it, and the redeem script may publish from inside its slot.
    */
+  /** The desk's applied config sections, changes and audit Stream: one hash tag, so its decide script runs in one slot. */
+  desk: { config: '{fx:desk}:config', changes: '{fx:desk}:changes', audit: '{fx:desk}:audit', channel: 'fx:desk:applied' },
   redeemedChannel: 'fx:redeemed',
   snapshotsChannel: 'fx:snapshots',
 };

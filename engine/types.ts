@@ -76,9 +76,9 @@ export interface TierPrice {
 /**
  * Why a priced corridor is not tradeable: no partner route is eligible (fresh, within limits, enabled), the
  * newest snapshot is older than the staleness bound (a gateway whose pricer went silent), or the corridor
- * is not in the config the pricer holds.
+ * is not in the config the pricer holds, or the desk halted it.
  */
-export type UnavailableReason = 'no_route' | 'stale' | 'not_configured';
+export type UnavailableReason = 'no_route' | 'stale' | 'not_configured' | 'halted';
 
 /** The pricing pool's output for one corridor: strings only, so it crosses threads and Redis as is. */
 export interface CorridorSnapshot {

@@ -10,7 +10,7 @@ export interface Principal {
 }
 
 /** The public demo keys the shipped config carries (as hashes); refused when NODE_ENV=production. */
-export const DEMO_KEYS = ['demo-client-key', 'demo-transfer-key', 'demo-desk-key'] as const;
+export const DEMO_KEYS = ['demo-client-key', 'demo-transfer-key', 'demo-desk-key', 'demo-checker-key'] as const;
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const DEMO_HASHES = new Set<string>(DEMO_KEYS.map(sha256));

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/index.js';
 import type { QuoteDesk, QuoteHub, QuoteStore } from '../engine/index.js';
 import type { Logger } from 'pino';
 import type { ApiKeys } from './auth.js';
+import type { DeskAdmin } from './desk-routes.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimits } from './rate-limit.js';
 
@@ -16,6 +17,8 @@ export interface GatewayDeps {
   config: () => LoadedConfig;
   metrics: Metrics;
   logger: Logger;
+  /** The desk's config changes and audit (served with the client API: /v1/desk/*, /desk). */
+  admin?: DeskAdmin;
 }
 
 /** What the client API and the stream need: a gateway with a quote desk. */

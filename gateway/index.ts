@@ -1,5 +1,6 @@
 export { Gateway } from './server.js';
 export type { GatewayDeps } from './deps.js';
+export type { DeskAdmin } from './desk-routes.js';
 export { ApiKeys, DEMO_KEYS, sha256 } from './auth.js';
 export { Metrics } from './metrics.js';
 export { RateLimits } from './rate-limit.js';

@@ -4,6 +4,7 @@
 import { fxError, isFxError, type FxError } from '../engine/index.js';
 import { bearer } from './auth.js';
 import type { ClientDeps, GatewayDeps } from './deps.js';
+import { deskRoutes } from './desk-routes.js';
 import { errorDocsPage } from './error-docs.js';
 import { conflictingLength, conventionsOf, CORS_ALLOWED_HEADERS, handler, refuseFraming, json, problem, send, type Conventions, type Incoming, type Reply, type RouteFn } from './http.js';
 import { lockFor, type LockPath } from './lock.js';
@@ -42,6 +43,7 @@ export class Gateway {
       this.stream = new Stream(this.app, client, locks, this.inFlight, this.#conventions);
       this.#served.push(ROUTES.stream);
       this.#clientRoutes(client, locks);
+      if (deps.admin) deskRoutes((spec, fn) => this.#route(spec, fn), { ...client, admin: deps.admin });
     }
     this.#opsRoutes();
     this.app.any('/*', (res, req) => this.#fallback(res, req));

@@ -34,7 +34,7 @@ export function quoteFrame(s: CorridorSnapshot, tier: number): string {
   const t = s.tradeable && s.tiers[tier]?.rate ? s.tiers[tier] : undefined;
   return JSON.stringify({
     type: 'quote', corridor: s.corridor, rate: t?.rate ?? null, mid: t ? s.mid : null, spreadBps: t?.spreadBps ?? null,
-    spread: t?.spread ?? null, tier, tradeable: t !== undefined, seq: s.seq, ts: s.ts, tickTs: s.tickTs, configVersion: s.configVersion,
+    spread: t?.spread ?? null, tier, tradeable: t !== undefined, reason: t ? undefined : (s.reason ?? 'no_route'), seq: s.seq, ts: s.ts, tickTs: s.tickTs, configVersion: s.configVersion,
   });
 }
 

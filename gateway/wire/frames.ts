@@ -2,7 +2,7 @@
 // the AsyncAPI document (docs/asyncapi.yaml) is generated from them. JSON text frames only.
 import { z } from 'zod';
 import { doc, named } from './registry.js';
-import { amount, CorridorId, Decimal, ErrorCodeSchema, Quote, SpreadParts } from './shapes.js';
+import { amount, CorridorId, CorridorReason, Decimal, ErrorCodeSchema, Quote, SpreadParts } from './shapes.js';
 
 /** How many corridors one subscribe or unsubscribe may name. */
 export const MAX_CORRIDORS_PER_OP = 64;
@@ -40,6 +40,7 @@ export const QuoteFrame = named('QuoteFrame', 'The latest indicative price of a 
   spread: SpreadParts.nullable(),
   tier: z.number().int().nonnegative(),
   tradeable: z.boolean(),
+  reason: doc('With tradeable false: why (no_route also when no eligible route takes this tier\'s amounts).', CorridorReason.optional()),
   seq: doc('Increases per corridor (within one server process).', z.number().int().nonnegative()),
   ts: doc('When the engine published it, epoch microseconds.', epochUs),
   tickTs: doc('When the newest partner tick behind it arrived, epoch microseconds.', epochUs),

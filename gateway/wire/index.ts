@@ -8,6 +8,9 @@ export {
   CLIENT_FRAMES, SERVER_FRAMES, MAX_CORRIDORS_PER_OP, SubscribeFrame, UnsubscribeFrame, LockFrame, QuoteFrame, LockedFrame,
   QuoteRedeemedFrame, QuoteExpiredFrame, HeartbeatFrame, ErrorFrame,
 } from './frames.js';
+export {
+  AuditAction, AuditEntry, AuditTrail, Change, ChangeList, ChangeQuery, ChangeRequest, ChangeStatus, DeskConfig, DeskLive, LiveCorridor, PartnerHealth, PartnerPair,
+} from './desk.js';
 export { ROUTES, COMMON_ERRORS, AUTH_ERRORS, methodsAt, uwsPattern } from './routes.js';
 export type { RouteSpec, RouteName, Method, ResponseHeader } from './routes.js';
 export { openApiDocument, renderOpenApi, API_VERSION } from './openapi.js';

@@ -95,6 +95,7 @@ export function openApiDocument(): Json {
       { name: 'quotes', description: 'Lock, read and redeem' },
       { name: 'stream', description: 'The WebSocket stream' },
       { name: 'operations', description: 'Health, readiness, metrics, contract and docs' },
+      { name: 'desk', description: 'The trading desk: maker-checker config changes, the kill switch, the audit trail, the live view and page (scope admin)' },
     ],
     paths,
     components: {

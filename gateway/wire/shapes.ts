@@ -41,8 +41,8 @@ export const CorridorTier = named('CorridorTier', 'A spread tier of a corridor: 
   rate: Decimal.nullable(),
 }));
 
-export const CorridorReason = named('CorridorReason', 'Why a corridor is not tradeable: no_price (nothing priced yet), no_route (no fresh eligible partner route), stale (no price fresher than maxStalenessMs), not_configured (the pricer does not hold it yet).',
-  z.enum(['no_price', 'no_route', 'stale', 'not_configured']));
+export const CorridorReason = named('CorridorReason', 'Why a corridor is not tradeable: no_price (nothing priced yet), no_route (no fresh eligible partner route), stale (no price fresher than maxStalenessMs), not_configured (the pricer does not hold it yet), halted (the desk\'s kill switch: locks answer 503 corridor_halted).',
+  z.enum(['no_price', 'no_route', 'stale', 'not_configured', 'halted']));
 
 export const Corridor = named('Corridor', 'A corridor, its rules (amount bounds, fee, decimals, quote TTL, tiers) and its current tier-0 customer rate; rate, mid and updatedAt are null while it is not tradeable, and reason says why.', z.strictObject({
   id: CorridorId,
@@ -137,6 +137,7 @@ export const Problem = named('Problem', 'RFC 9457 problem details (application/p
   detail: z.string(),
   code: ErrorCodeSchema,
   retryAfterSec: doc('With rate_limited: seconds until a retry can succeed (also in Retry-After).', z.number().int().positive().optional()),
+  path: doc('With invalid_config: the dot path of the first offending setting ("corridors.USD-INR.skewBps").', z.string().optional()),
 }));
 
 export const Health = named('Health', 'Liveness.', z.strictObject({ status: z.literal('ok') }));

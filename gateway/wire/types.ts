@@ -1,6 +1,7 @@
 // The wire types, from the schemas. The SDK imports this file with `import type` only: nothing of the
 // server runs in a client. (The schemas' module imports only zod and the shared patterns.)
 import type { z } from 'zod';
+import type * as D from './desk.js';
 import type * as F from './frames.js';
 import type * as S from './shapes.js';
 
@@ -33,3 +34,15 @@ export type QuoteExpiredFrame = z.output<typeof F.QuoteExpiredFrame>;
 export type HeartbeatFrame = z.output<typeof F.HeartbeatFrame>;
 export type ErrorFrame = z.output<typeof F.ErrorFrame>;
 export type ServerFrame = QuoteFrame | LockedFrame | QuoteRedeemedFrame | QuoteExpiredFrame | HeartbeatFrame | ErrorFrame;
+
+export type DeskConfig = z.output<typeof D.DeskConfig>;
+export type ChangeStatus = z.output<typeof D.ChangeStatus>;
+export type ChangeRequest = z.input<typeof D.ChangeRequest>;
+export type Change = z.output<typeof D.Change>;
+export type ChangeList = z.output<typeof D.ChangeList>;
+export type AuditAction = z.output<typeof D.AuditAction>;
+export type AuditEntry = z.output<typeof D.AuditEntry>;
+export type AuditTrail = z.output<typeof D.AuditTrail>;
+export type LiveCorridor = z.output<typeof D.LiveCorridor>;
+export type PartnerHealth = z.output<typeof D.PartnerHealth>;
+export type DeskLive = z.output<typeof D.DeskLive>;

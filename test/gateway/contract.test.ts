@@ -31,7 +31,8 @@ describe('the contract documents', () => {
 
   it('OpenAPI 3.1 documents every route, the bearer scheme, Idempotency-Key and every error code it can answer', () => {
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths).sort()).toEqual(['/docs/errors', '/healthz', '/metrics', '/readyz', '/v1/corridors', '/v1/corridors/{id}', '/v1/corridors/{id}/quote',
+    expect(Object.keys(openapi.paths).sort()).toEqual(['/desk', '/desk/{file}', '/docs/errors', '/healthz', '/metrics', '/readyz', '/v1/corridors', '/v1/corridors/{id}', '/v1/corridors/{id}/quote',
+      '/v1/desk/audit', '/v1/desk/changes', '/v1/desk/changes/{id}/approve', '/v1/desk/changes/{id}/reject', '/v1/desk/config', '/v1/desk/live',
       '/v1/openapi.json', '/v1/quotes', '/v1/quotes/{id}', '/v1/quotes/{id}/redeem', '/v1/stream']);
     expect(openapi.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const lock = openapi.paths['/v1/quotes'].post;

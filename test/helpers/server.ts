@@ -85,3 +85,6 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** The second admin demo key: the desk's checker (approves what DESK proposes). */
+export const CHECKER = 'demo-checker-key';
