@@ -88,9 +88,10 @@ export function problem(err: FxError, to?: Pick<Incoming, 'docsBase' | 'authoriz
   return { status: err.status, body: JSON.stringify(body), headers };
 }
 
-/** Writes a reply; HEAD gets the status and headers only. Closes the connection after it with `close`. */
-export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'>, close = false): void {
+/** Writes a reply; HEAD gets the status and headers only. Closes the connection after it with `close`; resumes a paused socket with `resume`. */
+export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'>, close = false, resume = false): void {
   res.cork(() => {
+    if (resume) res.resume(); // a socket paused while its answer was pending reads again, in the same cork
     res.writeStatus(statusLine(reply.status));
     if (!reply.headers?.['content-type'] && reply.status !== 204) res.writeHeader('content-type', 'application/json');
     if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
@@ -214,8 +215,7 @@ export function handler(
       settled = true;
       hooks.inFlight.count--;
       if (aborted) return;
-      if (paused) res.cork(() => res.resume());
-      send(res, reply, incoming);
+      send(res, reply, incoming, false, paused);
       hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
     };
     const fail = (err: unknown): Reply => {
