@@ -383,7 +383,8 @@ export class QuoteDesk {
    */
   lock(req: LockRequest, opts: { owner: string; idempotencyKey?: string }, done: LockCallback): void {
     const start = performance.now();
-    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.owner}:${opts.idempotencyKey}`;
+    // The owner's name by its length, so no name and key pair reads as another's ("a" + "b:c" is not "a:b" + "c").
+    const scopedKey = opts.idempotencyKey === undefined ? undefined : `${opts.owner.length}:${opts.owner}:${opts.idempotencyKey}`;
     let f: Firm;
     try {
       f = this.#firm(req.corridor, req.side, req.amount);

@@ -84,6 +84,9 @@ export class RedisQuoteStore implements QuoteStore {
   readonly #owners = new Map<string, string>();
   /** The secret idempotent locks' ids are made with: read (or first written) when the connection is ready. */
   #idSecret: KeyObject | undefined;
+  #idSecretText: string | undefined;
+  /** Health probes run; every fourth also checks the id secret. */
+  #probes = 0;
   #subscriber: RedisClient | undefined;
   readonly #redeemed = new Set<RedeemedListener>();
   readonly #health: NodeJS.Timeout;
@@ -135,6 +138,7 @@ export class RedisQuoteStore implements QuoteStore {
     try {
       const answers = isCluster(redis) ? SHARD_TAGS.map((t) => redis.exists(keys.probe(t))) : [redis.ping()];
       await withTimeout('health probe', Promise.all(answers), timeoutMs);
+      if (++this.#probes % 4 === 0) await this.#readSecret();
       this.#setUp(this.#connected);
     } catch (err) {
       this.#setUp(false, (err as Error).message);
@@ -150,13 +154,19 @@ export class RedisQuoteStore implements QuoteStore {
     return this.#up;
   }
 
-  /** Every process on this Redis makes the same id for the same key: the first to start writes the secret (NX). */
+  /**
+   * Every process on this Redis makes the same id for the same key: the first to start writes the secret (NX).
+   * Asked again on every reconnect and every second: a Redis that lost it (restarted without persistence,
+   * failed over before replicating it) gets back the secret this process holds, and a process that holds
+   * another one adopts the stored one, so the gateways agree again within a second.
+   */
   async #readSecret(): Promise<void> {
-    if (this.#idSecret) return;
     const timeoutMs = this.opts.commandTimeoutMs;
-    await withTimeout('id secret', this.#redis.set(keys.idSecret, randomBytes(32).toString('base64url'), 'NX'), timeoutMs);
+    await withTimeout('id secret', this.#redis.set(keys.idSecret, this.#idSecretText ?? randomBytes(32).toString('base64url'), 'NX'), timeoutMs);
     const secret = await withTimeout('id secret', this.#redis.get(keys.idSecret), timeoutMs);
     if (!secret) throw new Error('the id secret was not there after SET NX');
+    if (secret === this.#idSecretText) return;
+    this.#idSecretText = secret;
     this.#idSecret = createSecretKey(Buffer.from(secret));
   }
 

@@ -7,7 +7,7 @@
 //   config.yaml.audit.ndjson  the audit trail, one entry per line, appended
 //
 // One process owns these files; every step is synchronous, so no two decisions interleave.
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isCollection, isMap, parseDocument, type Document } from 'yaml';
 import { fxError } from '../../engine/index.js';
 import { loadConfig } from '../../config/index.js';
@@ -15,6 +15,10 @@ import type { Json } from './merge-patch.js';
 import type { Applied, AuditRecord, ChangeRecord, DecideOutcome, Decision, DeskStore } from './store.js';
 
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A patch's value as it lands where nothing was: RFC 7396 drops null members at every depth. */
+const withoutNulls = (v: Json): Json =>
+  isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)])) : v;
 
 /** Applies a merge patch to a YAML document in place: only the nodes it names change, comments stay. */
 export function patchDocument(doc: Document, patch: Json, path: string[] = []): void {
@@ -26,16 +30,23 @@ export function patchDocument(doc: Document, patch: Json, path: string[] = []): 
     else {
       // A value written inline ([...], {...}) stays inline.
       const was = doc.getIn(at, true);
-      const node = doc.createNode(v);
+      const node = doc.createNode(withoutNulls(v));
       if (isCollection(was) && was.flow && isCollection(node)) node.flow = true;
       doc.setIn(at, node);
     }
   }
 }
 
-function writeAtomically(path: string, text: string): void {
+/** Writes a temporary file, has `check` read it (a throw leaves the file in place untouched), then renames it over. */
+function writeAtomically(path: string, text: string, check: (tmp: string) => void = () => {}): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
+  try {
+    check(tmp);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   renameSync(tmp, path);
 }
 
@@ -88,7 +99,8 @@ export class FileDeskStore implements DeskStore {
         if (loadConfig(this.configPath).version !== d.apply!.rev) return undefined;
         const doc = parseDocument(readFileSync(this.configPath, 'utf8'));
         patchDocument(doc, patch);
-        writeAtomically(this.configPath, doc.toString({ lineWidth: 0 }));
+        // The file is only replaced by one the schema takes: a refused write leaves it as it was.
+        writeAtomically(this.configPath, doc.toString({ lineWidth: 0 }), (tmp) => loadConfig(tmp));
         return loadConfig(this.configPath).version;
       }) ?? '';
       if (!rev) return { ok: false, code: 'config_changed' };

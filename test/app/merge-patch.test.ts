@@ -1,6 +1,7 @@
 // RFC 7396's own examples (Appendix A), and the halt test the kill switch rests on.
 import { describe, expect, it } from 'vitest';
-import { mergePatch, patchLeaves } from '../../app/desk/index.js';
+import { parse, parseDocument } from 'yaml';
+import { mergePatch, patchDocument, patchLeaves } from '../../app/desk/index.js';
 
 describe('mergePatch', () => {
   const cases: [unknown, unknown, unknown][] = [
@@ -29,5 +30,16 @@ describe('mergePatch', () => {
   it('lists the leaves a patch sets', () => {
     expect(patchLeaves({ corridors: { 'USD-INR': { halted: true }, 'GBP-INR': { tiers: [{ spreadBps: '1' }] } }, partners: { 'lp-a': { enabled: false } } }))
       .toEqual([[['corridors', 'USD-INR', 'halted'], true], [['corridors', 'GBP-INR', 'tiers'], [{ spreadBps: '1' }]], [['partners', 'lp-a', 'enabled'], false]]);
+  });
+});
+
+describe('patchDocument (the file store writes what mergePatch validated)', () => {
+  it('writes a new subtree without the null members RFC 7396 drops, at every depth', () => {
+    const text = 'corridors:\n  USD-INR: # the main one\n    halted: false\n';
+    const patch = { corridors: { 'USD-INR': { halted: true }, 'EUR-INR': { minAmount: '1', halted: null, tiers: { a: null, b: 2 } } } };
+    const doc = parseDocument(text);
+    patchDocument(doc, patch);
+    expect(parse(doc.toString())).toEqual(mergePatch(parse(text), patch));
+    expect(doc.toString()).toContain('# the main one');
   });
 });

@@ -75,7 +75,7 @@ describe('the edge proxy (HAProxy, deploy/haproxy/haproxy.cfg)', () => {
     }
   });
 
-  it('carries the stream through as a WebSocket', async () => {
+  it('carries the stream through as a WebSocket, and never logs the key its URL carries', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/v1/stream?apiKey=${CLIENT}`);
     const first = await new Promise<string>((resolve, reject) => {
       ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', corridors: ['USD-INR'] })));
@@ -84,5 +84,8 @@ describe('the edge proxy (HAProxy, deploy/haproxy/haproxy.cfg)', () => {
     });
     ws.close();
     expect(JSON.parse(first).type).toMatch(/quote|heartbeat/);
+    // HAProxy logs the tunnel once it closes: the path, not the query string with ?apiKey=.
+    await eventually(() => (edge.log().includes('GET /v1/stream HTTP/1.1') ? true : undefined), 5_000);
+    expect(edge.log()).not.toContain(CLIENT);
   });
 });

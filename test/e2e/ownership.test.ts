@@ -9,6 +9,8 @@ import { StreamClient } from '../helpers/ws-client.js';
 
 const CLIENT_B = 'test-client-b-key';
 const TRANSFER_B = 'test-transfer-b-key';
+const ACME = 'test-acme-key';
+const ACME_EU = 'test-acme-eu-key';
 
 describe.each<StoreKind>(['memory', 'redis'])('quote ownership (%s store)', (store) => {
   let server: TestServer;
@@ -28,6 +30,9 @@ describe.each<StoreKind>(['memory', 'redis'])('quote ownership (%s store)', (sto
         c.synthetic.ticksPerSecond = 20;
         c.apiKeys.push({ name: 'test-client-b', sha256: sha256(CLIENT_B), scopes: ['stream', 'lock'] });
         c.apiKeys.push({ name: 'test-transfer-b', sha256: sha256(TRANSFER_B), scopes: ['redeem'] });
+        // Names and keys that would read alike joined by a colon: "acme" + "eu:1" and "acme:eu" + "1".
+        c.apiKeys.push({ name: 'acme', sha256: sha256(ACME), scopes: ['lock'] });
+        c.apiKeys.push({ name: 'acme:eu', sha256: sha256(ACME_EU), scopes: ['lock'] });
       },
     });
     // Wait for prices.
@@ -52,6 +57,17 @@ describe.each<StoreKind>(['memory', 'redis'])('quote ownership (%s store)', (sto
     // The owner is not on the wire.
     expect(Object.keys(q)).not.toContain('owner');
     expect(JSON.stringify(q)).not.toContain('demo-client');
+  });
+
+  it('keeps each key\'s lock Idempotency-Keys its own, whatever the names and keys hold', async () => {
+    const lockWith = (key: string, idem: string) =>
+      http(server.base, 'POST', '/v1/quotes', { key, body: { corridor: 'USD-INR', sendAmount: '100.00' }, headers: { 'idempotency-key': idem } });
+    const a = await lockWith(ACME, 'eu:1');
+    const b = await lockWith(ACME_EU, '1');
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.headers.get('idempotent-replayed')).toBeNull();
+    expect(b.json.id).not.toBe(a.json.id);
+    expect((await http(server.base, 'GET', `/v1/quotes/${b.json.id}`, { key: ACME_EU })).status).toBe(200);
   });
 
   it('lets any redeem-scope key redeem any quote, and keeps a redeem Idempotency-Key to its caller', async () => {

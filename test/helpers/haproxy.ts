@@ -9,6 +9,8 @@ const CONFIG = fileURLToPath(new URL('../../deploy/haproxy/haproxy.cfg', import.
 export interface Edge {
   port: number;
   statsPort: number;
+  /** What HAProxy has printed so far (its log goes to stdout). */
+  log(): string;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startEdge(gatewayPort: number): Promise<Edge> {
   }
   return {
     port, statsPort,
+    log: () => log,
     close: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RedisQuoteStore, redisKeys } from '../../engine/index.js';
 import { dropPrefix, REDIS_URL, requireRedis, testPrefix } from '../helpers/redis.js';
 import { lockIn, lockInput, OWNER, quoteStoreContract, terms } from './quote-store.contract.js';
+import { eventually } from '../helpers/server.js';
 
 const prefix = testPrefix();
 let redis: Redis;
@@ -80,6 +81,26 @@ describe('redis quote store', () => {
     const redeemed = entries.filter((e) => e.type === 'redeemed' && e.id === t.id);
     expect(redeemed).toHaveLength(1);
     expect(redeemed[0]).toMatchObject({ corridor: 'USD-INR', sendAmount: '1000.00', receiveAmount: '83958.50' });
+  });
+
+  it('agrees on ids again within a second when Redis loses the shared secret', async () => {
+    const other = new RedisQuoteStore({ target: { url: REDIS_URL }, retentionMs: 60_000, commandTimeoutMs: 1_000, eventsMaxLen: 10_000, keyPrefix: prefix, healthCheckIntervalMs: 50 });
+    try {
+      expect(await other.connected()).toBe(true);
+      const before = store.newId('client:lost');
+      await redis.del(prefix + redisKeys.idSecret); // a restart without persistence, a failover before replication
+      // The running processes write back the secret they hold (NX): a process starting now reads that one.
+      await eventually(async () => ((await redis.get(prefix + redisKeys.idSecret)) ? true : undefined), 3_000);
+      const late = new RedisQuoteStore({ target: { url: REDIS_URL }, retentionMs: 60_000, commandTimeoutMs: 1_000, eventsMaxLen: 10_000, keyPrefix: prefix });
+      try {
+        expect(await late.connected()).toBe(true);
+        expect([late.newId('client:lost'), other.newId('client:lost')]).toEqual([before, before]);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('makes the same id for the same Idempotency-Key in every process on the Redis (one shared secret)', async () => {
