@@ -7,8 +7,8 @@
 // Date.now() only says which millisecond it is, but each read bounds the offset between the wall clock and the
 // monotonic one: a read of w ms between two monotonic instants puts the true offset in a 1 ms window, and
 // reads at different phases of the millisecond cut the window down to a few µs (a read just after the ms turns
-// over pins it). The bounds widen by an assumed drift as time passes, so a clock that NTP slews is followed; a
-// read outside them (the wall clock was stepped) restarts them. The applied offset moves to the target at a
+// over pins it). The bounds widen slowly as time passes; a read outside them (the wall clock was stepped or
+// slewed) restarts them. The applied offset moves to the target at a
 // bounded rate (SLEW of the elapsed time), so time never runs backwards and never speeds up by more than SLEW;
 // only a forward jump of over STEP_US is taken at once.
 import { performance } from 'node:perf_hooks';
@@ -28,12 +28,18 @@ export interface TimeSource {
 
 export const systemTimeSource: TimeSource = { monoUs: () => performance.now() * 1000, wallMs: () => Date.now() };
 
-/** How fast the wall clock may drift from the monotonic one, assumed: 20 ppm (NTP slews at up to 500 ppm, rarely). */
-const DRIFT = 20e-6;
+/**
+ * How fast the bounds widen, as a share of the time since the last read. Both clocks follow NTP's frequency
+ * correction, so their difference moves only when the wall clock is stepped or slewed to an offset; a read
+ * outside the bounds then restarts them, and reads a few ms apart pin the offset again.
+ */
+const DRIFT = 1e-6;
 /** A correction runs at up to 5% of the elapsed time: 50 µs takes 1 ms to slew out. */
 const SLEW = 0.05;
 /** A forward jump larger than this is stepped (time still never goes backwards). */
 const STEP_US = 1_000_000;
+/** The start-up reads go on until they pin the offset this closely (or the wait is up). */
+const ANCHOR_US = 4;
 
 export class TrueClock implements Clock {
   readonly #src: TimeSource;
@@ -47,15 +53,13 @@ export class TrueClock implements Clock {
   #lastUs = 0;
 
   /** `anchorSpinUs`: how long the constructor may wait for the wall clock's ms to turn over (0: no wait). */
-  constructor(src: TimeSource = systemTimeSource, { anchorSpinUs = 1_500 }: { anchorSpinUs?: number } = {}) {
+  constructor(src: TimeSource = systemTimeSource, { anchorSpinUs = 5_000 }: { anchorSpinUs?: number } = {}) {
     this.#src = src;
     // Read through the turn of a millisecond: the last read before it and the first after it pin the offset
-    // within the reads' own duration.
-    const first = src.wallMs();
+    // within the reads' own duration. A read held up (a busy machine) leaves the bounds wide: try another turn.
     const start = this.#observe();
     let m = start;
-    for (let i = 0; i < 1_000_000 && src.wallMs() === first && m - start < anchorSpinUs; i++) m = this.#observe();
-    m = this.#observe();
+    for (let i = 0; i < 1_000_000 && this.#hi - this.#lo > ANCHOR_US && m - start < anchorSpinUs; i++) m = this.#observe();
     this.#offset = (this.#lo + this.#hi) / 2;
     this.#movedAt = m;
   }

@@ -1,0 +1,73 @@
+// Exact rationals on BigInt for the pricing workers' hot path: a decimal string becomes n / 10^k once, legs,
+// crosses and spreads multiply numerators and denominators, comparisons cross-multiply, and rounding to a
+// decimal string happens once, at the end, on the exact value. decimal.js (decimal.ts) is the reference the
+// property tests hold these results to; it rounds 1 / ask to 40 digits where this keeps it exact.
+
+/** n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). */
+export interface Ratio {
+  readonly n: bigint;
+  readonly d: bigint;
+}
+
+const POW10: bigint[] = [1n];
+export function pow10(k: number): bigint {
+  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[k]!;
+}
+
+export const ONE: Ratio = { n: 1n, d: 1n };
+
+/** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
+export function ratio(s: string): Ratio {
+  const dot = s.indexOf('.');
+  if (dot < 0) return { n: BigInt(s), d: 1n };
+  return { n: BigInt(s.slice(0, dot) + s.slice(dot + 1)), d: pow10(s.length - dot - 1) };
+}
+
+export const mul = (a: Ratio, b: Ratio): Ratio => ({ n: a.n * b.n, d: a.d * b.d });
+export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? { n: a.n + b.n, d: a.d } : { n: a.n * b.d + b.n * a.d, d: a.d * b.d });
+/** 1 / a, for a > 0. */
+export const inverse = (a: Ratio): Ratio => ({ n: a.d, d: a.n });
+export const half = (a: Ratio): Ratio => ({ n: a.n, d: a.d * 2n });
+
+/** Sign of a - b. */
+export function cmp(a: Ratio, b: Ratio): number {
+  if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
+  const x = a.n * b.d;
+  const y = b.n * a.d;
+  return x > y ? 1 : x < y ? -1 : 0;
+}
+
+/** 1 - bps/10000: what a fee or a spread leaves of a rate. */
+export function bpsFactor(bps: string): Ratio {
+  const b = ratio(bps);
+  return { n: b.d * 10_000n - b.n, d: b.d * 10_000n };
+}
+
+/** true when x is further than bps from ref (both > 0): |x - ref| * 10000 > bps * ref. */
+export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
+  const diff = x.n * ref.d - ref.n * x.d;
+  return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
+}
+
+/** An integer count of 10^-dp units as a decimal string with exactly dp places (dp >= 0, v >= 0). */
+function fixed(v: bigint, dp: number): string {
+  if (dp === 0) return v.toString();
+  const digits = v.toString().padStart(dp + 1, '0');
+  return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
+}
+
+/** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
+export function toFixedDown(a: Ratio, dp: number): string {
+  return fixed((a.n * pow10(dp)) / a.d, dp);
+}
+
+/** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
+export function toRounded(a: Ratio, dp: number): string {
+  const scaled = a.n * pow10(dp);
+  let q = scaled / a.d;
+  const twice = (scaled - q * a.d) * 2n;
+  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
+  const s = fixed(q, dp);
+  return dp === 0 ? s : s.replace(/\.?0+$/, '');
+}
