@@ -3,11 +3,19 @@
 // decimal string happens once, at the end, on the exact value. decimal.js (decimal.ts) is the reference the
 // property tests hold these results to; it rounds 1 / ask to 40 digits where this keeps it exact.
 
-/** n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). */
+/**
+ * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication; `texts`
+ * keeps its decimal strings, so a rate that lives across batches is formatted once.
+ */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
+  key?: bigint;
+  texts?: Map<unknown, string>;
 }
+
+const KEY_DP = 30;
 
 const POW10: bigint[] = [1n];
 export function pow10(k: number): bigint {
@@ -17,22 +25,29 @@ export function pow10(k: number): bigint {
 
 export const ONE: Ratio = { n: 1n, d: 1n };
 
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined, texts: undefined });
+
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
   const dot = s.indexOf('.');
-  if (dot < 0) return { n: BigInt(s), d: 1n };
-  return { n: BigInt(s.slice(0, dot) + s.slice(dot + 1)), d: pow10(s.length - dot - 1) };
+  if (dot < 0) return of(BigInt(s), 1n);
+  return of(BigInt(s.slice(0, dot) + s.slice(dot + 1)), pow10(s.length - dot - 1));
 }
 
-export const mul = (a: Ratio, b: Ratio): Ratio => ({ n: a.n * b.n, d: a.d * b.d });
-export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? { n: a.n + b.n, d: a.d } : { n: a.n * b.d + b.n * a.d, d: a.d * b.d });
+export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
+export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? of(a.n + b.n, a.d) : of(a.n * b.d + b.n * a.d, a.d * b.d));
 /** 1 / a, for a > 0. */
-export const inverse = (a: Ratio): Ratio => ({ n: a.d, d: a.n });
-export const half = (a: Ratio): Ratio => ({ n: a.n, d: a.d * 2n });
+export const inverse = (a: Ratio): Ratio => of(a.d, a.n);
+export const half = (a: Ratio): Ratio => of(a.n, a.d * 2n);
+/** 2 / a, for a > 0. */
+export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
 
-/** Sign of a - b. */
+/** Sign of a - b: by the keys where they differ (floor is monotonic), exactly where they do not. */
 export function cmp(a: Ratio, b: Ratio): number {
   if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
+  const ka = (a.key ??= (a.n * pow10(KEY_DP)) / a.d);
+  const kb = (b.key ??= (b.n * pow10(KEY_DP)) / b.d);
+  if (ka !== kb) return ka > kb ? 1 : -1;
   const x = a.n * b.d;
   const y = b.n * a.d;
   return x > y ? 1 : x < y ? -1 : 0;
@@ -41,7 +56,7 @@ export function cmp(a: Ratio, b: Ratio): number {
 /** 1 - bps/10000: what a fee or a spread leaves of a rate. */
 export function bpsFactor(bps: string): Ratio {
   const b = ratio(bps);
-  return { n: b.d * 10_000n - b.n, d: b.d * 10_000n };
+  return of(b.d * 10_000n - b.n, b.d * 10_000n);
 }
 
 /** true when x is further than bps from ref (both > 0): |x - ref| * 10000 > bps * ref. */
@@ -59,11 +74,23 @@ function fixed(v: bigint, dp: number): string {
 
 /** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
 export function toFixedDown(a: Ratio, dp: number): string {
-  return fixed((a.n * pow10(dp)) / a.d, dp);
+  const seen = a.texts?.get(-1 - dp);
+  if (seen !== undefined) return seen;
+  const s = fixed((a.n * pow10(dp)) / a.d, dp);
+  (a.texts ??= new Map()).set(-1 - dp, s);
+  return s;
 }
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
+  const seen = a.texts?.get(dp);
+  if (seen !== undefined) return seen;
+  const s = rounded(a, dp);
+  (a.texts ??= new Map()).set(dp, s);
+  return s;
+}
+
+function rounded(a: Ratio, dp: number): string {
   const scaled = a.n * pow10(dp);
   let q = scaled / a.d;
   const twice = (scaled - q * a.d) * 2n;

@@ -7,7 +7,7 @@
 //         ─► per tier: best route inside the partners' limits ─► spread parts ─► customer rate (rounded down)
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ONE, ratio, toFixedDown, toRounded, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ratio, toFixedDown, toRounded, twiceInverse, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { BookTick, Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -38,6 +38,8 @@ interface Leg {
   rateText?: string;
   /** Computed only for legs of a corridor's best route, whose mid is published. */
   mid?: Ratio;
+  /** Two-leg routes starting with this leg, by their second leg: rate and mid, kept while both ticks live. */
+  crosses?: Map<Leg, { rate: Ratio; mid?: Ratio }>;
 }
 
 /** Ticks by their wire line: a line names partner, pair, prices, seq and times, so the same line is the same tick. */
@@ -70,7 +72,31 @@ function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
 const rateTextOf = (l: Leg): string => (l.rateText ??= toRounded(l.rate, LEG_DP));
 
 /** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
-const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? { n: l.p.twiceMid.d * 2n, d: l.p.twiceMid.n } : half(l.p.twiceMid));
+const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceMid) : half(l.p.twiceMid));
+
+function crossOf(first: Leg, second: Leg): { rate: Ratio; mid?: Ratio } {
+  const crosses = (first.crosses ??= new Map());
+  let c = crosses.get(second);
+  if (!c) crosses.set(second, (c = { rate: mul(first.rate, second.rate) }));
+  return c;
+}
+
+/** The mid of a route: the product of its legs' mids. */
+function routeMid(legs: Leg[]): Ratio {
+  if (legs.length === 1) return midOf(legs[0]!);
+  const c = crossOf(legs[0]!, legs[1]!);
+  return (c.mid ??= mul(midOf(legs[0]!), midOf(legs[1]!)));
+}
+
+/** Customer rates by route rate and spread factor: both live across batches while their ticks do. */
+const customerRates = new WeakMap<Ratio, Map<Ratio, Ratio>>();
+function customerRate(route: Ratio, factor: Ratio, precision: number): string {
+  let byFactor = customerRates.get(route);
+  if (!byFactor) customerRates.set(route, (byFactor = new Map()));
+  let r = byFactor.get(factor);
+  if (!r) byFactor.set(factor, (r = mul(route, factor)));
+  return toFixedDown(r, precision);
+}
 
 /**
  * A route's leg as the snapshot carries it. The one place route legs are built: what a leg says about its
@@ -293,7 +319,7 @@ export class BatchPricer {
     for (const [a, b] of pc.pivots) {
       const first = pick(a);
       const second = first && pick(b);
-      if (second) found.push({ legs: [first, second], rate: mul(first.rate, second.rate) });
+      if (second) found.push({ legs: [first, second], rate: crossOf(first, second).rate });
     }
     return found.length > 1 ? found.sort(byRateDesc) : found;
   }
@@ -359,7 +385,7 @@ export class BatchPricer {
     for (const r of families) routeIndex(r);
     const tierRoutes = chosen.map((r) => (r ? routeIndex(r) : null));
 
-    const mid = best.legs.length === 1 ? midOf(best.legs[0]!) : best.legs.reduce((acc, l) => mul(acc, midOf(l)), ONE);
+    const mid = routeMid(best.legs);
     const vol = this.#volatility(pc, mid);
     const tiers: TierPrice[] = c.tiers.map((t, i) => {
       const r = chosen[i];
@@ -373,7 +399,7 @@ export class BatchPricer {
         spreadBps: parts.totalBps,
         spread: parts,
         // Customer rate: routeRate * (1 - spreadBps/10000), rounded down to the corridor's rate precision.
-        rate: r ? toFixedDown(mul(r.rate, factor), c.ratePrecision) : null,
+        rate: r ? customerRate(r.rate, factor, c.ratePrecision) : null,
         route: tierRoutes[i]!,
       };
     });
