@@ -19,6 +19,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { projectRoot, validateConfig, type LoadedConfig } from '../config/index.js';
@@ -26,7 +27,7 @@ import { channels, priceBatch, PricingLoop, pricingConfig, QuoteHub, RateBook, s
 import { fromScaled, prng, toScaled } from '../feeds/index.js';
 import { plot } from './lib/index.js';
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = Number(process.argv[2] ?? 5) || 5;
 /** `node dist/bench/pricing.js 3 stage`: the stage phase alone, printed, nothing written (for development). */
 const STAGE_ONLY = process.argv[3] === 'stage';
 const RUN_MS = 4_000;
@@ -67,7 +68,7 @@ function benchConfig(corridors = CORRIDORS): LoadedConfig {
 }
 
 /** Pre-made prices per partner and pair (a seeded walk, 8 bps wide), so making ticks costs the loop nothing. */
-function priceRings(): { partner: string; pair: string; ring: { bid: string; ask: string }[] }[] {
+export function priceRings(): { partner: string; pair: string; ring: { bid: string; ask: string }[] }[] {
   const streams = [];
   for (const partner of PARTNERS)
     for (const [pair, mid] of Object.entries(MIDS)) {
@@ -233,7 +234,7 @@ async function saturationRun(engine: PricingLoop, streams: ReturnType<typeof pri
 }
 
 /** The pricing stage in this thread: priceBatch over a live book, `batches` times; time and allocation per batch. */
-function stageRun(corridors: number, streams: ReturnType<typeof priceRings>, batches = 3_000) {
+export function stageRun(corridors: number, streams: ReturnType<typeof priceRings>, batches = 3_000) {
   const config = benchConfig(corridorIds(corridors));
   const pc = pricingConfig(config);
   const book = new RateBook(config.config.pricing);
@@ -281,7 +282,27 @@ function stageRun(corridors: number, streams: ReturnType<typeof priceRings>, bat
   };
 }
 
-const STAGE_LEVELS = [20, 50, 100, 200];
+export const STAGE_LEVELS = [20, 50, 100, 200];
+
+/** The pricing rows of npm run bench's table (engine only: the peer prices per tick, inline). */
+export const PRICING_METRICS = [
+  { key: 'pricingStageP50Us', label: 'pricing stage p50 per 20-corridor batch, in-process (µs)', better: 'lower' },
+  { key: 'pricingStageP99Us', label: 'pricing stage p99 per 20-corridor batch, in-process (µs)', better: 'lower' },
+  { key: 'pricingAllocKbPerBatch', label: 'pricing allocation per 20-corridor batch (KB)', better: 'lower' },
+] as const;
+
+/** The stage at every corridor level, `rounds` times: figures at 20 corridors as run records, and the series for the plot. */
+export function pricingStageSeries(rounds: number, batches = 2_000) {
+  const streams = priceRings();
+  const points = STAGE_LEVELS.map((level) => {
+    const runs = Array.from({ length: rounds }, (_, round) => {
+      const r = stageRun(level, streams, batches);
+      return { round, system: 'engine', figures: { pricingStageP50Us: r.stageUs.p50, pricingStageP99Us: r.stageUs.p99, pricingAllocKbPerBatch: r.allocatedKbPerBatch.p50 }, detail: r };
+    });
+    return { level, runs };
+  });
+  return { at20: points[0]!.runs, points };
+}
 
 function medians<T extends Record<string, unknown>>(runs: T[]): T {
   const first = runs[0]!;
@@ -359,4 +380,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ goals: result.goals, idle: result.idleBaseline.median, load: m, saturation: result.saturation.median, stage: stage.map((s) => s.median) }, null, 2)}\nwritten to ${file}\n`);
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
