@@ -12,7 +12,8 @@ export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
   key?: bigint;
-  texts?: Map<unknown, string>;
+  /** Decimal strings made of it, as [tag, text, tag, text ...] (a handful at most: a small array, not a Map). */
+  texts?: (number | string)[];
 }
 
 const KEY_DP = 30;
@@ -72,22 +73,35 @@ function fixed(v: bigint, dp: number): string {
   return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
 }
 
+/** The text of `a` under `tag`, made by `make` once. */
+function memo(a: Ratio, tag: number, make: () => string): string {
+  const t = a.texts;
+  if (t) for (let i = 0; i < t.length; i += 2) if (t[i] === tag) return t[i + 1] as string;
+  const s = make();
+  if (t) t.push(tag, s);
+  else a.texts = [tag, s];
+  return s;
+}
+
 /** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
 export function toFixedDown(a: Ratio, dp: number): string {
-  const seen = a.texts?.get(-1 - dp);
-  if (seen !== undefined) return seen;
-  const s = fixed((a.n * pow10(dp)) / a.d, dp);
-  (a.texts ??= new Map()).set(-1 - dp, s);
-  return s;
+  return memo(a, -1 - dp, () => fixed((a.n * pow10(dp)) / a.d, dp));
 }
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
-  const seen = a.texts?.get(dp);
-  if (seen !== undefined) return seen;
-  const s = rounded(a, dp);
-  (a.texts ??= new Map()).set(dp, s);
-  return s;
+  return memo(a, dp, () => rounded(a, dp));
+}
+
+/** Sorts a small array in place, stably, without the temporary arrays Array.prototype.sort makes. */
+export function sortSmall<T>(xs: T[], order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    for (; j >= 0 && order(xs[j]!, x) > 0; j--) xs[j + 1] = xs[j]!;
+    xs[j + 1] = x;
+  }
+  return xs;
 }
 
 function rounded(a: Ratio, dp: number): string {

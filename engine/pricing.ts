@@ -7,7 +7,7 @@
 //         ─► per tier: best route inside the partners' limits ─► spread parts ─► customer rate (rounded down)
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ratio, toFixedDown, toRounded, twiceInverse, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ratio, sortSmall, toFixedDown, toRounded, twiceInverse, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { BookTick, Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -88,14 +88,14 @@ function routeMid(legs: Leg[]): Ratio {
   return (c.mid ??= mul(midOf(legs[0]!), midOf(legs[1]!)));
 }
 
-/** Customer rates by route rate and spread factor: both live across batches while their ticks do. */
-const customerRates = new WeakMap<Ratio, Map<Ratio, Ratio>>();
-function customerRate(route: Ratio, factor: Ratio, precision: number): string {
-  let byFactor = customerRates.get(route);
-  if (!byFactor) customerRates.set(route, (byFactor = new Map()));
-  let r = byFactor.get(factor);
-  if (!r) byFactor.set(factor, (r = mul(route, factor)));
-  return toFixedDown(r, precision);
+/** Customer rate: routeRate * (1 - spreadBps/10000), rounded down; kept on the route rate, by the spread factor. */
+function customerRate(route: Ratio & { byFactor?: (Ratio | string)[] }, factor: Ratio, precision: number): string {
+  const seen = route.byFactor;
+  if (seen) for (let i = 0; i < seen.length; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
+  const text = toFixedDown(mul(route, factor), precision);
+  if (seen) seen.push(factor, text);
+  else route.byFactor = [factor, text];
+  return text;
 }
 
 /**
@@ -225,6 +225,7 @@ function spreadOf(pc: PreparedCorridor, tier: number, closed: boolean, volatile:
 }
 
 const byRateDesc = (a: { rate: Ratio }, b: { rate: Ratio }) => cmp(b.rate, a.rate);
+const byTwiceMid = (a: ParsedTick, b: ParsedTick) => cmp(a.twiceMid, b.twiceMid);
 
 /** Prices one batch: every corridor in it under the one config the batch names. */
 export class BatchPricer {
@@ -265,13 +266,12 @@ export class BatchPricer {
     let out = this.#eligible[slot];
     if (out) return out;
     const { pair, maxStalenessMs } = this.#prep.slots[slot]!;
-    const fresh = this.#byPair[pair]!.filter(
-      (p) => this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.asOfUs / 1000 <= maxStalenessMs,
-    );
+    const fresh: ParsedTick[] = [];
+    for (const p of this.#byPair[pair]!) if (this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.asOfUs / 1000 <= maxStalenessMs) fresh.push(p);
     out = fresh;
     if (fresh.length > 1) {
       const bps = this.#prep.outlierBps;
-      const sorted = [...fresh].sort((a, b) => cmp(a.twiceMid, b.twiceMid));
+      const sorted = sortSmall(fresh.slice(), byTwiceMid);
       // Every distance to a median is at most max - min: when that is inside the bound, no one is an outlier.
       if (fartherThan(sorted[sorted.length - 1]!.twiceMid, sorted[0]!.twiceMid, bps)) {
         out = fresh.filter((p) => {
@@ -294,7 +294,7 @@ export class BatchPricer {
     legs = [];
     for (const shape of this.#prep.hops[hop]!.shapes)
       for (const p of this.#eligibleTicks(shape.slot)) legs.push(leg(p, shape.inverted, this.cfg.partners[p.tick.partner]!.feeBps));
-    if (legs.length > 1) legs.sort(byRateDesc);
+    if (legs.length > 1) sortSmall(legs, byRateDesc);
     return (this.#legs[hop] = legs);
   }
 
@@ -308,20 +308,22 @@ export class BatchPricer {
     return found;
   }
 
+  /** The best leg of a hop from a partner not excluded. */
+  #pick(hop: number, excluded: Exclusion): Leg | undefined {
+    for (const l of this.#hop(hop)) if (!excluded.partners.has(l.p.tick.partner)) return l;
+    return undefined;
+  }
+
   #search(pc: PreparedCorridor, excluded: Exclusion): Candidate[] {
-    const pick = (hop: number) => {
-      for (const l of this.#hop(hop)) if (!excluded.partners.has(l.p.tick.partner)) return l;
-      return undefined;
-    };
     const found: Candidate[] = [];
-    const direct = pick(pc.direct);
+    const direct = this.#pick(pc.direct, excluded);
     if (direct) found.push({ legs: [direct], rate: direct.rate });
     for (const [a, b] of pc.pivots) {
-      const first = pick(a);
-      const second = first && pick(b);
+      const first = this.#pick(a, excluded);
+      const second = first && this.#pick(b, excluded);
       if (second) found.push({ legs: [first, second], rate: crossOf(first, second).rate });
     }
-    return found.length > 1 ? found.sort(byRateDesc) : found;
+    return found.length > 1 ? sortSmall(found, byRateDesc) : found;
   }
 
   #volatility(pc: PreparedCorridor, mid: Ratio): { state?: VolatilityState; volatile: boolean } {
@@ -374,11 +376,9 @@ export class BatchPricer {
         const limit = c.partnerMaxAmounts[l.p.tick.partner];
         if (limit !== undefined && (maxAmount === undefined || compare(limit, maxAmount) < 0)) maxAmount = limit;
       }
-      routes.push({
-        rate: r.legs.length === 1 ? rateTextOf(r.legs[0]!) : toRounded(r.rate, LEG_DP),
-        ...(maxAmount === undefined ? {} : { maxAmount }),
-        legs: r.legs.map((l) => routeLeg(l, this.batch.nowMs)),
-      });
+      const route: Route = { rate: r.legs.length === 1 ? rateTextOf(r.legs[0]!) : toRounded(r.rate, LEG_DP), legs: r.legs.map((l) => routeLeg(l, this.batch.nowMs)) };
+      if (maxAmount !== undefined) route.maxAmount = maxAmount;
+      routes.push(route);
       kept.push(r);
       return routes.length - 1;
     };
@@ -392,20 +392,15 @@ export class BatchPricer {
       const { parts, factor } = spreadOf(pc, i, this.#closed, vol.volatile);
       const cap = r === undefined ? undefined : routes[tierRoutes[i]!]!.maxAmount;
       const capped = cap !== undefined && compare(cap, t.upTo ?? c.maxAmount) < 0;
-      return {
-        tier: i,
-        ...(t.upTo === undefined ? {} : { upTo: t.upTo }),
-        ...(capped ? { maxAmount: cap } : {}),
-        spreadBps: parts.totalBps,
-        spread: parts,
-        // Customer rate: routeRate * (1 - spreadBps/10000), rounded down to the corridor's rate precision.
-        rate: r ? customerRate(r.rate, factor, c.ratePrecision) : null,
-        route: tierRoutes[i]!,
-      };
+      // (Optional fields set after: an object spread per field costs a temporary object each.)
+      const tier: TierPrice = { tier: i, spreadBps: parts.totalBps, spread: parts, rate: r ? customerRate(r.rate, factor, c.ratePrecision) : null, route: tierRoutes[i]! };
+      if (t.upTo !== undefined) tier.upTo = t.upTo;
+      if (capped) tier.maxAmount = cap;
+      return tier;
     });
 
     // Routes best first (a stable sort: equal rates keep their order); tiers point into the sorted list.
-    const order = routes.map((_, i) => i).sort((a, b) => cmp(kept[b]!.rate, kept[a]!.rate));
+    const order = sortSmall(routes.map((_, i) => i), (a, b) => cmp(kept[b]!.rate, kept[a]!.rate));
     for (const t of tiers) if (t.route !== null) t.route = order.indexOf(t.route);
     let tickTs = 0;
     let oldestTickUs = Infinity;
