@@ -1,7 +1,8 @@
 // Route search and spreads for one batch. Runs inside the pricing workers, no I/O. Arithmetic is exact, on
 // BigInt rationals (exact.ts); decimal strings come in (ticks, config) and go out (rates), nothing in between.
-// Its only state is memos that save work and never change an answer: parsed ticks (by their wire line) and the
-// prepared config (numeric indices for pairs, hops and corridors; spreads, fees and limits worked out once).
+// Its only state is memos that save work and never change an answer: the latest parsed tick per partner and
+// pair, and the prepared config (numeric indices for pairs, hops and corridors; spreads, fees and limits worked
+// out once).
 //
 //   ticks ─► fresh, enabled, not an outlier ─► legs per hop, best first ─► routes: direct | via pivot
 //         ─► per tier: best route inside the partners' limits ─► spread parts ─► customer rate (rounded down)
@@ -19,6 +20,7 @@ const VOL_DP = 40;
 const MAX_DECAY_PERIODS = 10_000;
 
 interface ParsedTick {
+  line: string;
   tick: BookTick;
   bid: Ratio;
   ask: Ratio;
@@ -42,18 +44,23 @@ interface Leg {
   crosses?: Map<Leg, { rate: Ratio; mid?: Ratio }>;
 }
 
-/** Ticks by their wire line: a line names partner, pair, prices, seq and times, so the same line is the same tick. */
-const parsedTicks = new Map<string, ParsedTick>();
+/**
+ * The latest tick per partner and pair ("lp-a USD/INR"), reused while its wire line is the same (a line names
+ * prices, seq and times, so the same line is the same tick). Only the latest is kept: a replaced tick, its legs
+ * and their memos die young, which keeps the young generation's collections cheap.
+ */
+const latestTicks = new Map<string, ParsedTick>();
 
-function parseLine(line: string): ParsedTick {
-  let p = parsedTicks.get(line);
-  if (p) return p;
+function parseLine(line: string, pairEnd: number): ParsedTick {
+  const key = line.slice(0, pairEnd);
+  let p = latestTicks.get(key);
+  if (p?.line === line) return p;
   const [partner, pair, bidText, askText, ts, seq, receivedAtUs, asOfUs] = line.split(' ') as [string, string, string, string, string, string, string, string];
   const tick: BookTick = { partner, pair, bid: bidText, ask: askText, ts: Number(ts), seq: Number(seq), receivedAtUs: Number(receivedAtUs), asOfUs: Number(asOfUs) };
   const bid = ratio(bidText);
   const ask = ratio(askText);
-  if (parsedTicks.size >= 8_192) parsedTicks.clear();
-  parsedTicks.set(line, (p = { tick, bid, ask, twiceMid: add(bid, ask), legs: [undefined, undefined] }));
+  if (latestTicks.size >= 4_096) latestTicks.clear();
+  latestTicks.set(key, (p = { line, tick, bid, ask, twiceMid: add(bid, ask), legs: [undefined, undefined] }));
   return p;
 }
 
@@ -77,6 +84,7 @@ const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceM
 function crossOf(first: Leg, second: Leg): { rate: Ratio; mid?: Ratio } {
   const crosses = (first.crosses ??= new Map());
   let c = crosses.get(second);
+  if (!c && crosses.size >= 16) crosses.clear(); // second legs come and go while a first one stays: keep a few
   if (!c) crosses.set(second, (c = { rate: mul(first.rate, second.rate) }));
   return c;
 }
@@ -252,8 +260,9 @@ export class BatchPricer {
       const line = text.slice(at, end);
       at = end + 1;
       const space = line.indexOf(' ');
-      const pair = prep.pairs.get(line.slice(space + 1, line.indexOf(' ', space + 1)));
-      if (pair !== undefined) this.#byPair[pair]!.push(parseLine(line));
+      const pairEnd = line.indexOf(' ', space + 1);
+      const pair = prep.pairs.get(line.slice(space + 1, pairEnd));
+      if (pair !== undefined) this.#byPair[pair]!.push(parseLine(line, pairEnd));
     }
     this.#closed = marketClosed(batch.nowMs);
   }
