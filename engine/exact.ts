@@ -73,24 +73,31 @@ function fixed(v: bigint, dp: number): string {
   return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
 }
 
-/** The text of `a` under `tag`, made by `make` once. */
-function memo(a: Ratio, tag: number, make: () => string): string {
+/** The text of `a` under `tag`, if made before. */
+function memoOf(a: Ratio, tag: number): string | undefined {
   const t = a.texts;
   if (t) for (let i = 0; i < t.length; i += 2) if (t[i] === tag) return t[i + 1] as string;
-  const s = make();
-  if (t) t.push(tag, s);
+  return undefined;
+}
+
+function remember(a: Ratio, tag: number, s: string): string {
+  if (a.texts) a.texts.push(tag, s);
   else a.texts = [tag, s];
   return s;
 }
 
-/** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
-export function toFixedDown(a: Ratio, dp: number): string {
-  return memo(a, -1 - dp, () => fixed((a.n * pow10(dp)) / a.d, dp));
+/**
+ * a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN).
+ * `keep`: remember the text on `a` (false for a ratio made for this one text).
+ */
+export function toFixedDown(a: Ratio, dp: number, keep = true): string {
+  if (!keep) return fixed((a.n * pow10(dp)) / a.d, dp);
+  return memoOf(a, -1 - dp) ?? remember(a, -1 - dp, fixed((a.n * pow10(dp)) / a.d, dp));
 }
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
-  return memo(a, dp, () => rounded(a, dp));
+  return memoOf(a, dp) ?? remember(a, dp, rounded(a, dp));
 }
 
 /** Sorts a small array in place, stably, without the temporary arrays Array.prototype.sort makes. */

@@ -40,8 +40,10 @@ interface Leg {
   rateText?: string;
   /** Computed only for legs of a corridor's best route, whose mid is published. */
   mid?: Ratio;
-  /** Two-leg routes starting with this leg, by their second leg: rate and mid, kept while both ticks live. */
-  crosses?: Map<Leg, { rate: Ratio; mid?: Ratio }>;
+  /** The direct route on this leg alone, made on first use. */
+  direct?: Candidate;
+  /** Two-leg routes starting with this leg, by their second leg (with their mid), kept while both ticks live. */
+  crosses?: Map<Leg, Candidate & { mid?: Ratio }>;
 }
 
 /**
@@ -81,11 +83,13 @@ const rateTextOf = (l: Leg): string => (l.rateText ??= toRounded(l.rate, LEG_DP)
 /** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
 const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceMid) : half(l.p.twiceMid));
 
-function crossOf(first: Leg, second: Leg): { rate: Ratio; mid?: Ratio } {
+const directOf = (l: Leg): Candidate => (l.direct ??= { legs: [l], rate: l.rate });
+
+function crossOf(first: Leg, second: Leg): Candidate & { mid?: Ratio } {
   const crosses = (first.crosses ??= new Map());
   let c = crosses.get(second);
   if (!c && crosses.size >= 16) crosses.clear(); // second legs come and go while a first one stays: keep a few
-  if (!c) crosses.set(second, (c = { rate: mul(first.rate, second.rate) }));
+  if (!c) crosses.set(second, (c = { legs: [first, second], rate: mul(first.rate, second.rate) }));
   return c;
 }
 
@@ -100,7 +104,7 @@ function routeMid(legs: Leg[]): Ratio {
 function customerRate(route: Ratio & { byFactor?: (Ratio | string)[] }, factor: Ratio, precision: number): string {
   const seen = route.byFactor;
   if (seen) for (let i = 0; i < seen.length; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
-  const text = toFixedDown(mul(route, factor), precision);
+  const text = toFixedDown(mul(route, factor), precision, false);
   if (seen) seen.push(factor, text);
   else route.byFactor = [factor, text];
   return text;
@@ -326,11 +330,11 @@ export class BatchPricer {
   #search(pc: PreparedCorridor, excluded: Exclusion): Candidate[] {
     const found: Candidate[] = [];
     const direct = this.#pick(pc.direct, excluded);
-    if (direct) found.push({ legs: [direct], rate: direct.rate });
+    if (direct) found.push(directOf(direct));
     for (const [a, b] of pc.pivots) {
       const first = this.#pick(a, excluded);
       const second = first && this.#pick(b, excluded);
-      if (second) found.push({ legs: [first, second], rate: crossOf(first, second).rate });
+      if (second) found.push(crossOf(first, second));
     }
     return found.length > 1 ? sortSmall(found, byRateDesc) : found;
   }
