@@ -7,6 +7,11 @@
 // pricingStageUs is the time a worker spends pricing one batch (every dirty corridor, here all 20);
 // tickToSnapshotUs runs from the arrival of the first tick that dirtied a corridor to its snapshot's publish.
 //
+//   stage phase:      the worker's code (priceBatch) in this thread, batch after batch over a live book (30 of
+//                     the 60 streams tick between batches), at 20, 50, 100 and 200 corridors: time and heap
+//                     bytes allocated per batch (used-heap growth across the call; batches a GC cut through
+//                     are left out), plotted as bench/results/plots/pricing-p99.png
+//
 // Figures per run, then the median of every figure over the runs, written to bench/results/pricing.json with
 // the machine and the commit. Run from dist (`npm run bench:pricing`): the workers load compiled JS.
 import { execFileSync } from 'node:child_process';
@@ -14,12 +19,17 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { projectRoot, validateConfig, type LoadedConfig } from '../config/index.js';
-import { channels, PricingLoop, QuoteHub, systemClock, type PartnerTick } from '../engine/index.js';
+import { channels, priceBatch, PricingLoop, pricingConfig, QuoteHub, RateBook, systemClock, type PartnerTick, type VolatilityState } from '../engine/index.js';
 import { fromScaled, prng, toScaled } from '../feeds/index.js';
+import { plot } from './lib/index.js';
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = Number(process.argv[2] ?? 5) || 5;
+/** `node dist/bench/pricing.js 3 stage`: the stage phase alone, printed, nothing written (for development). */
+const STAGE_ONLY = process.argv[3] === 'stage';
 const RUN_MS = 4_000;
 const WARMUP_MS = 1_500;
 const SATURATION_MS = 2_000;
@@ -38,12 +48,19 @@ const CORRIDORS = [
   'USD-BRL', 'USD-NGN', 'USD-PKR', 'USD-BDT', 'CAD-INR', 'AUD-INR', 'SGD-INR', 'EUR-PHP', 'GBP-PHP', 'USD-VND',
 ];
 
-function benchConfig(): LoadedConfig {
+/** Corridors beyond the first 20, for the growth series: every other pair of these currencies (all route via USD or EUR). */
+function corridorIds(n: number): string[] {
+  const ccys = [...new Set(Object.keys(MIDS).flatMap((p) => p.split('/')))];
+  const more = ccys.flatMap((a) => ccys.filter((b) => b !== a).map((b) => `${a}-${b}`)).filter((id) => !CORRIDORS.includes(id));
+  return [...CORRIDORS, ...more].slice(0, n);
+}
+
+function benchConfig(corridors = CORRIDORS): LoadedConfig {
   const tiers = [{ upTo: '1000', spreadBps: '60' }, { upTo: '10000', spreadBps: '40' }, { spreadBps: '25' }];
   return validateConfig({
     pricing: { workers: 1, pivots: ['USD', 'EUR'] },
     partners: { 'lp-a': { feeBps: '0' }, 'lp-b': { feeBps: '1.5' }, 'lp-c': { feeBps: '0' } },
-    corridors: Object.fromEntries(CORRIDORS.map((id) => [id, {
+    corridors: Object.fromEntries(corridors.map((id) => [id, {
       minAmount: '10', maxAmount: '50000', ratePrecision: 4, tiers, marketClosedBps: '15', skewBps: '2', minSpreadBps: '10', maxSpreadBps: '200',
       volatility: { thresholdBps: '30', widenBps: '10' }, partnerMaxAmounts: { 'lp-c': '20000' },
     }])),
@@ -51,7 +68,7 @@ function benchConfig(): LoadedConfig {
 }
 
 /** Pre-made prices per partner and pair (a seeded walk, 8 bps wide), so making ticks costs the loop nothing. */
-function priceRings(): { partner: string; pair: string; ring: { bid: string; ask: string }[] }[] {
+export function priceRings(): { partner: string; pair: string; ring: { bid: string; ask: string }[] }[] {
   const streams = [];
   for (const partner of PARTNERS)
     for (const [pair, mid] of Object.entries(MIDS)) {
@@ -216,6 +233,77 @@ async function saturationRun(engine: PricingLoop, streams: ReturnType<typeof pri
   };
 }
 
+/** The pricing stage in this thread: priceBatch over a live book, `batches` times; time and allocation per batch. */
+export function stageRun(corridors: number, streams: ReturnType<typeof priceRings>, batches = 3_000) {
+  const config = benchConfig(corridorIds(corridors));
+  const pc = pricingConfig(config);
+  const book = new RateBook(config.config.pricing);
+  const seq = new Map<string, number>();
+  let i = 0;
+  const tickSome = (n: number) => {
+    const ts = Date.now();
+    for (let k = 0; k < n; k++) {
+      const s = streams[i++ % streams.length]!;
+      const key = `${s.partner} ${s.pair}`;
+      const next = (seq.get(key) ?? 0) + 1;
+      seq.set(key, next);
+      book.offer({ partner: s.partner, pair: s.pair, ...s.ring[next % s.ring.length]!, ts, seq: next }, ts, systemClock.nowUs());
+    }
+  };
+  tickSome(streams.length);
+  const ids = Object.keys(pc.corridors);
+  const pairs = Object.keys(MIDS);
+  let volatility: Record<string, VolatilityState> = {};
+  const us: number[] = [];
+  const bytes: number[] = [];
+  const probe = getHeapStatistics().used_heap_size;
+  const probeCost = getHeapStatistics().used_heap_size - probe; // what reading the statistics allocates
+  for (let b = 0; b < batches + 500; b++) {
+    tickSome(streams.length / 2);
+    const batch = { nowMs: Date.now(), configVersion: pc.version, corridors: ids, ticks: book.linesFor(pairs), volatility };
+    const heap = getHeapStatistics().used_heap_size;
+    const start = performance.now();
+    const result = priceBatch(batch, pc);
+    const elapsed = performance.now() - start;
+    const grown = getHeapStatistics().used_heap_size - heap - probeCost;
+    volatility = {};
+    for (const p of result.corridors) if (p.volatility) volatility[p.corridor] = p.volatility;
+    if (b < 500) continue; // warm-up: JIT and memos
+    us.push(elapsed * 1000);
+    if (grown >= 0) bytes.push(grown);
+  }
+  us.sort((a, b) => a - b);
+  bytes.sort((a, b) => a - b);
+  return {
+    corridors,
+    stageUs: { p50: round(percentile(us, 50), 0), p99: round(percentile(us, 99), 0) },
+    allocatedKbPerBatch: { p50: round(percentile(bytes, 50) / 1024, 1), p99: round(percentile(bytes, 99) / 1024, 1) },
+    batchesWithoutGc: bytes.length,
+  };
+}
+
+export const STAGE_LEVELS = [20, 50, 100, 200];
+
+/** The pricing rows of npm run bench's table (engine only: the peer prices per tick, inline). */
+export const PRICING_METRICS = [
+  { key: 'pricingStageP50Us', label: 'pricing stage p50 per 20-corridor batch, in-process (µs)', better: 'lower' },
+  { key: 'pricingStageP99Us', label: 'pricing stage p99 per 20-corridor batch, in-process (µs)', better: 'lower' },
+  { key: 'pricingAllocKbPerBatch', label: 'pricing allocation per 20-corridor batch (KB)', better: 'lower' },
+] as const;
+
+/** The stage at every corridor level, `rounds` times: figures at 20 corridors as run records, and the series for the plot. */
+export function pricingStageSeries(rounds: number, batches = 2_000) {
+  const streams = priceRings();
+  const points = STAGE_LEVELS.map((level) => {
+    const runs = Array.from({ length: rounds }, (_, round) => {
+      const r = stageRun(level, streams, batches);
+      return { round, system: 'engine', figures: { pricingStageP50Us: r.stageUs.p50, pricingStageP99Us: r.stageUs.p99, pricingAllocKbPerBatch: r.allocatedKbPerBatch.p50 }, detail: r };
+    });
+    return { level, runs };
+  });
+  return { at20: points[0]!.runs, points };
+}
+
 function medians<T extends Record<string, unknown>>(runs: T[]): T {
   const first = runs[0]!;
   return Object.fromEntries(Object.entries(first).map(([k, v]) => {
@@ -236,6 +324,10 @@ function git(...args: string[]): string {
 async function main(): Promise<void> {
   const config = benchConfig();
   const streams = priceRings();
+  if (STAGE_ONLY) {
+    for (const n of STAGE_LEVELS) process.stdout.write(`stage ${n} corridors: ${JSON.stringify(medians(Array.from({ length: RUNS }, () => stageRun(n, streams))))}\n`);
+    return;
+  }
   const load = [];
   const saturation = [];
   const idle = [];
@@ -250,6 +342,12 @@ async function main(): Promise<void> {
     await engine.close();
     process.stdout.write(`run ${i + 1}/${RUNS}: ${JSON.stringify(load.at(-1))}\n`);
   }
+  const stage = STAGE_LEVELS.map((n) => {
+    const runs = Array.from({ length: RUNS }, () => stageRun(n, streams));
+    process.stdout.write(`stage ${n} corridors: ${JSON.stringify(medians(runs))}\n`);
+    return { median: medians(runs), runs };
+  });
+  const stage20 = stage[0]!.median;
   const m = medians(load);
   const result = {
     bench: 'pricing',
@@ -260,17 +358,26 @@ async function main(): Promise<void> {
     setup: { corridors: CORRIDORS.length, partners: PARTNERS.length, pairs: Object.keys(MIDS).length, ticksPerStreamPerS: TICKS_PER_STREAM_PER_S, workers: config.config.pricing.workers, runs: RUNS, runMs: RUN_MS },
     goals: {
       pricingStageP99Us: { goal: 200, median: m.pricingStageUs.p99, met: m.pricingStageUs.p99 <= 200 },
+      pricingStageP50Us: { goal: 50, median: m.pricingStageUs.p50, met: m.pricingStageUs.p50 <= 50 },
+      allocatedKbPerBatch: { goal: 20, median: stage20.allocatedKbPerBatch.p50, met: stage20.allocatedKbPerBatch.p50 <= 20 },
       mainEventLoopDelayP99Ms: { goal: 2, median: m.mainEventLoopDelayMs.p99, met: m.mainEventLoopDelayMs.p99 <= 2 },
     },
     idleBaseline: { median: medians(idle), runs: idle },
     load: { median: m, runs: load },
     saturation: { median: medians(saturation), runs: saturation },
+    stage: Object.fromEntries(stage.map((s) => [s.median.corridors, s])),
   };
   const dir = join(projectRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'pricing.json');
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`${JSON.stringify({ goals: result.goals, idle: result.idleBaseline.median, load: m, saturation: result.saturation.median }, null, 2)}\nwritten to ${file}\n`);
+  mkdirSync(join(dir, 'plots'), { recursive: true });
+  const stamp = `${result.date.slice(0, 10)} ${result.commit.slice(0, 7)}${result.dirty ? ' (dirty)' : ''}, ${cpus().length} cores`;
+  plot({
+    title: `Pricing stage per batch by corridors (${stamp})`, xLabel: 'corridors per batch', yLabel: 'µs',
+    levels: STAGE_LEVELS, lines: [{ name: 'engine p99', values: stage.map((s) => s.median.stageUs.p99) }, { name: 'engine p50', values: stage.map((s) => s.median.stageUs.p50) }],
+  }, join(dir, 'plots', 'pricing-p99.png'));
+  process.stdout.write(`${JSON.stringify({ goals: result.goals, idle: result.idleBaseline.median, load: m, saturation: result.saturation.median, stage: stage.map((s) => s.median) }, null, 2)}\nwritten to ${file}\n`);
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -7,6 +7,7 @@
 //                                                                                          redis-benchmark
 //   2. lock throughput and CPU per lock at 16, 64, 256    rounds × (engine, peer, limit)   limit: POST /lock
 //   3. stream at 1k, 5k, 10k subscribers                 rounds × (engine, peer, limit)   limit: bare uWS fan-out
+//   4. pricing stage at 20, 50, 100, 200 corridors         rounds × engine (in-process priceBatch)
 //
 // The table: section 1, section 3 at 1k subscribers, the limit-only rows. Results: bench/results/<date>-<commit>.json
 // (every run, every median, the machine, the commit, the settings); plots: bench/results/plots/*.png. A quick run
@@ -15,10 +16,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../config/index.js';
-import { machine, pinLoadGenerator, plot, rows, series, table, writeResults, type Metric, type RunRecord, type Series } from './lib/index.js';
+import { machine, medians, pinLoadGenerator, plot, rows, series, table, writeResults, type Metric, type RunRecord, type Series } from './lib/index.js';
 import { LIMIT_METRICS, LIMIT_NOTES, limitRig } from './limits.js';
 import { LOCK_METRICS, LOCK_NOTES, lockCharts, lockGoals, lockRig, lockSections, logBusy, medianOf, non2xxLine } from './lock.js';
 import { DEFAULT_UPDATES, STREAM_NOTES, streamMetrics, streamRig } from './stream.js';
+import { PRICING_METRICS, pricingStageSeries } from './pricing.js';
 
 const SYSTEMS = ['engine', 'peer', 'limit'] as const;
 
@@ -79,10 +81,14 @@ try {
   await limits.close();
 }
 
+// 4: the pricing stage, in this process (the worker's code, priceBatch), at 20 to 200 corridors.
+log(`4. pricing stage at 20, 50, 100, 200 corridors, ${settings.rounds} rounds (${elapsed()})`);
+const pricing = pricingStageSeries(settings.rounds, quick ? 500 : 2_000);
+
 // The table, the goals, the results file and the plots.
 const firstLevel = streamGrowth.points[0]!;
-const metrics: Metric[] = [...LOCK_METRICS, ...streamMetrics(firstLevel.level), ...LIMIT_METRICS];
-const runs = [...lockRuns, ...firstLevel.runs];
+const metrics: Metric[] = [...LOCK_METRICS, ...streamMetrics(firstLevel.level), ...PRICING_METRICS, ...LIMIT_METRICS];
+const runs = [...lockRuns, ...firstLevel.runs, ...pricing.at20];
 const table1 = rows(metrics, runs, SYSTEMS);
 const median = medianOf(table1, metrics, SYSTEMS);
 const goal = (text: string, value: number, met: boolean) => ({ goal: text, value: Math.round(value * 100) / 100, met });
@@ -91,6 +97,11 @@ const goals = [
   goal(`stream p99 <= 1/3 of the peer at ${firstLevel.level} subscribers (engine/peer)`, median('streamP99Us', 'engine') / median('streamP99Us', 'peer'), median('streamP99Us', 'engine') * 3 <= median('streamP99Us', 'peer')),
   goal(`stream p99 <= 1 ms at ${firstLevel.level} subscribers (engine, µs)`, median('streamP99Us', 'engine'), median('streamP99Us', 'engine') <= 1000),
   goal('frames/s delivered >= 3x the peer (engine/peer)', median('streamFramesPerSec', 'engine') / median('streamFramesPerSec', 'peer'), median('streamFramesPerSec', 'engine') >= 3 * median('streamFramesPerSec', 'peer')),
+  goal('stream p99 <= 1.2x the bare uWS publish floor (engine/limit)', median('streamP99Us', 'engine') / median('streamP99Us', 'limit'), median('streamP99Us', 'engine') <= 1.2 * median('streamP99Us', 'limit')),
+  goal('0 stream frames received before their ts (engine)', median('streamEarlyFrames', 'engine'), median('streamEarlyFrames', 'engine') === 0),
+  goal('pricing stage p99 <= 200 µs per 20-corridor batch', median('pricingStageP99Us', 'engine'), median('pricingStageP99Us', 'engine') <= 200),
+  goal('pricing stage p50 <= 50 µs per 20-corridor batch', median('pricingStageP50Us', 'engine'), median('pricingStageP50Us', 'engine') <= 50),
+  goal('pricing allocation <= 20 KB per 20-corridor batch', median('pricingAllocKbPerBatch', 'engine'), median('pricingAllocKbPerBatch', 'engine') <= 20),
   goal('HTTP within 2x of the bare uWS limit (engine /healthz over bare /hello)', median('healthRps', 'engine') / median('healthRps', 'limit'), median('healthRps', 'engine') * 2 >= median('healthRps', 'limit')),
 ];
 
@@ -117,6 +128,7 @@ const charts: [string, Parameters<typeof plot>[0]][] = [
   ['stream-p99.png', { title: `Stream publish-to-receive p99 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP99Us') }],
   ['stream-p50.png', { title: `Stream publish-to-receive p50 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP50Us') }],
   ['stream-frames.png', { title: `Stream frames/s delivered by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'frames/s', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamFramesPerSec') }],
+  ['pricing-p99.png', { title: `Pricing stage p99 per batch by corridors (${stamp})`, xLabel: 'corridors per batch', yLabel: 'µs', levels: pricing.points.map((p) => p.level), lines: [{ name: 'engine', values: pricing.points.map((p) => medians(p.runs, ['engine']).engine!.pricingStageP99Us ?? Number.NaN) }] }],
   ['stream-rss.png', { title: `Server RSS per subscriber (${stamp})`, xLabel: 'subscribers', yLabel: 'KiB per subscriber', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamRssPerSubKb', ['engine', 'peer']) }],
 ];
 for (const [file, chart] of charts) plot(chart, join(plots, file));

@@ -1,19 +1,23 @@
 // One load process of the stream bench: holds N WebSocket subscribers and measures publish-to-receive from
-// each frame's `ts` (epoch µs, same machine clock). Reads commands on stdin (measure, report, exit) and answers
-// `report` with one JSON line: frames counted and the latency histogram as [bucket, count] pairs (10 µs buckets),
-// so the parent merges the processes' histograms exactly.
+// each frame's `ts` (epoch µs, same machine clock, read through the engine's true clock: the wall clock to a
+// few µs). Reads commands on stdin (measure, report, exit) and answers `report` with one JSON line: frames
+// counted, frames received before their own `ts` (a clock error on one side), and the latency histogram as
+// [bucket, count] pairs (10 µs buckets), so the parent merges the processes' histograms exactly.
 // Run as: node dist/bench/stream-clients.js <url> <count> <corridors,comma,separated>
 import WebSocket from 'ws';
+import { systemClock } from '../engine/index.js';
 
 const [url, countArg, corridorsArg] = process.argv.slice(2);
 const count = Number(countArg);
 const corridors = (corridorsArg ?? 'USD-INR').split(',');
-const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
+const nowUs = () => systemClock.nowUs();
 
 // Latency histogram in 10 µs buckets up to 1 s (plus overflow): cheap per frame, exact enough for p99.9.
 const BUCKET_US = 10;
 const buckets = new Uint32Array(100_001);
 let frames = 0;
+/** Frames whose receipt time is before their `ts`. */
+let early = 0;
 let measuring = false;
 let closedEarly = 0;
 const sockets: WebSocket[] = [];
@@ -29,6 +33,7 @@ function onMessage(data: Buffer): void {
   let ts = 0;
   for (let c = data[i]!; c >= 0x30 && c <= 0x39; c = data[++i]!) ts = ts * 10 + (c - 0x30);
   const lat = nowUs() - ts;
+  if (lat < 0) early++;
   buckets[Math.min(buckets.length - 1, Math.max(0, Math.floor(lat / BUCKET_US)))]!++;
   frames++;
 }
@@ -52,13 +57,14 @@ process.stdin.on('data', (cmd: string) => {
   if (cmd.includes('measure')) {
     buckets.fill(0);
     frames = 0;
+    early = 0;
     measuring = true;
   }
   if (cmd.includes('report')) {
     measuring = false;
     const histogram: [number, number][] = [];
     buckets.forEach((count, i) => count && histogram.push([i, count]));
-    const r = { frames, bucketUs: BUCKET_US, histogram, closedEarly };
+    const r = { frames, early, bucketUs: BUCKET_US, histogram, closedEarly };
     process.stdout.write(JSON.stringify(r) + '\n');
   }
   if (cmd.includes('exit')) {

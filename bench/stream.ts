@@ -36,6 +36,7 @@ export function streamMetrics(subscribers: number): Metric[] {
     { key: 'streamP50Us', label: `stream publish-to-receive p50 ${at} (µs)`, better: 'lower' },
     { key: 'streamP99Us', label: `stream publish-to-receive p99 ${at} (µs)`, better: 'lower' },
     { key: 'streamP999Us', label: `stream publish-to-receive p99.9 ${at} (µs)`, better: 'lower' },
+    { key: 'streamEarlyFrames', label: `stream frames received before their own ts ${at} (must be 0)`, better: 'lower' },
     { key: 'streamFramesPerSec', label: `stream frames/s delivered ${at}`, better: 'higher' },
     { key: 'streamPublishedPerSec', label: `stream topic publishes/s (price changes sent) ${at}`, better: 'higher' },
     { key: 'streamRssPerSubKb', label: `server RSS per subscriber ${at} (KiB)`, better: 'lower' },
@@ -71,7 +72,7 @@ export function streamConfig(dir: string, updates: number): { path: string; tick
   return { path, ticksPerSecond };
 }
 
-interface ClientReport { frames: number; bucketUs: number; histogram: [number, number][]; closedEarly: number }
+interface ClientReport { frames: number; early: number; bucketUs: number; histogram: [number, number][]; closedEarly: number }
 
 /** One client process holding `count` subscribers; its stdout is one JSON line per answer. */
 function clientProcess(url: string, count: number, corridor: string) {
@@ -137,6 +138,7 @@ export async function measureStream(base: string, o: StreamOptions): Promise<{ f
         streamP50Us: quantile(merged, bucketUs, 0.5),
         streamP99Us: quantile(merged, bucketUs, 0.99),
         streamP999Us: quantile(merged, bucketUs, 0.999),
+        streamEarlyFrames: reports.reduce((a, r) => a + r.early, 0),
         streamFramesPerSec: Math.round(frames / o.seconds),
         streamPublishedPerSec: Math.round((grew(start, end, 'fx_ws_frames_published_total') / o.seconds) * 10) / 10,
         streamRssPerSubKb: Math.round((rssGrowth / 1024 / o.subscribers) * 100) / 100,
@@ -192,7 +194,7 @@ export function streamRig(opts: { pinning: Pinning; redisUrl: string; updates: n
 
 export const STREAM_NOTES = [
   'Stream: a fresh server per measurement; the subscribers (one corridor, USD-INR tier 0) are opened by several client processes (ws), settle for 1 s, then every quote frame is counted for the window.',
-  'Publish-to-receive is the client\'s clock at receipt minus the frame\'s `ts` (epoch µs, when the server published it), in 10 µs buckets merged across the client processes. The clients share the load core: `clientCores` in each run\'s detail near 1 means they set the pace, and their queue is in the latency.',
+  'Publish-to-receive is the client\'s clock at receipt (the engine\'s true clock, engine/clock.ts) minus the frame\'s `ts` (epoch µs, when the server published it); a frame received before its `ts` is counted (streamEarlyFrames: a clock error, 0 when both sides read the wall clock to a few µs). In 10 µs buckets merged across the client processes. The clients share the load core: `clientCores` in each run\'s detail near 1 means they set the pace, and their queue is in the latency.',
   'Frames/s delivered counts frames received by all subscribers; topic publishes/s is the server\'s fx_ws_frames_published_total (one per price change per topic). Both systems read one YAML, so the synthetic partners offer both the same ticks; the engine prices in batches on a worker and publishes only changes, the peer re-prices on every tick.',
   'RSS per subscriber: growth of the server\'s resident memory (its /metrics) from before the clients connected to 1 s after, over the subscribers. CPU per frame: the server\'s CPU time over the window over the frames delivered.',
   'Tick-to-publish (engine only): quantiles of its fx_tick_to_publish_seconds histogram over the window, interpolated inside the buckets (50, 100, 200, 500 µs, 1, 2, 5 ms ...), so coarse.',

@@ -1,5 +1,7 @@
-// Decimal arithmetic: money, rates, spreads and the volatility sums. The only module that imports decimal.js;
-// everything else passes these values as strings.
+// Decimal arithmetic off the pricing workers' hot loop: money and amounts (lock, quotes), spreads and limits
+// when a config is prepared, the volatility sums once per sample. The only module of the engine that imports
+// decimal.js; everything else passes these values as strings. The workers' per-batch arithmetic is exact.ts,
+// held to decimal.js by property tests.
 import { Decimal as DecimalJs } from 'decimal.js';
 import currencyCodes from 'currency-codes';
 import { compareDecimals, isDecimal, places } from '../config/index.js';
@@ -46,43 +48,14 @@ export function compare(a: string, b: string): number {
   return isDecimal(a) && isDecimal(b) ? compareDecimals(a, b) : new D(a).cmp(b);
 }
 
-/** A decimal string (plain, non-negative) parsed once, for the pricing workers' hot path. */
-export function dec(s: string): Dec {
-  return new D(s);
-}
-
 const ONE = new D(1);
 const TEN_THOUSAND = new D(10_000);
-/** (1 - bps/10000) and bps as decimals, by their string: a handful of distinct values, parsed once. */
+/** (1 - bps/10000) as decimals, by their string: a handful of distinct values, parsed once. */
 const factors = new Map<string, Dec>();
-const bpsValues = new Map<string, Dec>();
-
 function factorOf(bps: string): Dec {
   let f = factors.get(bps);
   if (!f) factors.set(bps, (f = ONE.minus(new D(bps).div(TEN_THOUSAND))));
   return f;
-}
-
-function bpsOf(bps: string): Dec {
-  let b = bpsValues.get(bps);
-  if (!b) bpsValues.set(bps, (b = new D(bps)));
-  return b;
-}
-
-/** Route rate of one leg: pair S/R gives bid; pair R/S gives 1 / ask. A partner fee scales it by (1 - fee/10000). */
-export function legRate(bid: Dec, ask: Dec, inverted: boolean, feeBps: string): Dec {
-  const raw = inverted ? ONE.div(ask) : bid;
-  return feeBps === '0' ? raw : raw.times(factorOf(feeBps));
-}
-
-/** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
-export function legMid(bid: Dec, ask: Dec, inverted: boolean): Dec {
-  const twice = bid.plus(ask);
-  return inverted ? new D(2).div(twice) : twice.div(2);
-}
-
-export function product(values: Dec[]): Dec {
-  return values.length === 1 ? values[0]! : values.reduce((acc, v) => acc.times(v), ONE);
 }
 
 /**
@@ -107,11 +80,6 @@ function scaled(s: string, dp: number): bigint {
   return BigInt(int + frac.padEnd(dp, '0'));
 }
 
-/** true when x is further than bps from ref: |x - ref| * 10000 > bps * ref. */
-export function fartherThan(x: Dec, ref: Dec, bps: string): boolean {
-  return x.minus(ref).abs().times(TEN_THOUSAND).gt(ref.times(bpsOf(bps)));
-}
-
 /** Sum of bps strings, as a canonical string ("60" + "-5" + "0" -> "55"). */
 export function sumBps(values: string[]): string {
   return values.reduce((acc, v) => acc.plus(v), new D(0)).toString();
@@ -123,14 +91,9 @@ export function clamp(v: string, lo: string, hi: string): string {
   return (d.lt(lo) ? new D(lo) : d.gt(hi) ? new D(hi) : d).toString();
 }
 
-/** The factor a spread leaves of the route rate: 1 - spreadBps/10000. */
-export function spreadFactor(spreadBps: string): Dec {
-  return factorOf(spreadBps);
-}
-
 /** Customer rate: routeRate * (1 - spreadBps/10000), rounded down to the corridor's rate precision. */
 export function customerRate(routeRate: Dec | string, spread: Dec | string, precision: number): string {
-  const factor = typeof spread === 'string' ? spreadFactor(spread) : spread;
+  const factor = typeof spread === 'string' ? factorOf(spread) : spread;
   return (typeof routeRate === 'string' ? new D(routeRate) : routeRate).times(factor).toFixed(precision, D.ROUND_DOWN);
 }
 
@@ -153,8 +116,8 @@ export function sendFor(receiveAmount: string, rate: string, sendCurrency: strin
  * One volatility sample: the squared return since the previous sampled mid, added to the earlier sum after
  * it decayed by `decay` per elapsed sample period. Returns the new sum of squared returns.
  */
-export function decayedSquaredReturns(prevSum: string, prevMid: string, mid: Dec, decay: string, periods: number): string {
-  const r = mid.minus(prevMid).div(prevMid);
+export function decayedSquaredReturns(prevSum: string, prevMid: string, mid: Dec | string, decay: string, periods: number): string {
+  const r = new D(mid).minus(prevMid).div(prevMid);
   return new D(prevSum).times(new D(decay).pow(periods)).plus(r.times(r)).toSignificantDigits(12, D.ROUND_HALF_EVEN).toString();
 }
 
@@ -173,9 +136,3 @@ export function formatMoney(amount: string, currency: string): string {
   return new D(amount).toFixed(minorUnits(currency) ?? 2);
 }
 
-/** Decimal to a canonical string with at most `dp` places, trailing zeros kept off. */
-export function toFixedString(d: Dec, dp: number): string {
-  return d.toDecimalPlaces(dp, D.ROUND_HALF_EVEN).toString();
-}
-
-export type { Dec as Decimal };

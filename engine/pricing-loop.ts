@@ -3,12 +3,13 @@
 //   feeds ──ingest()──► RateBook ──dirty corridors──► one batch per event-loop turn ──► PricingPool (workers)
 //                                                                                          │
 //                                      QuoteHub (latest snapshot per corridor) ◄── PricedCorridor[] ┘
+//                                        one corridor per event-loop turn
 //
 // One batch is in flight at a time, so ticks that arrive meanwhile coalesce into the next one.
 import type { LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
-import type { PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
+import type { PricedCorridor, PricingBatch, PricingConfig, PricingResult, VolatilityState } from './pricing-messages.js';
 import { pricingConfig } from './pricing-config.js';
 import { PricingPool } from './pricing-pool.js';
 import type { QuoteHub } from './quote-hub.js';
@@ -116,21 +117,38 @@ export class PricingLoop {
       if (channels.batch.hasSubscribers) channels.batch.publish({ size: corridors.length, durationUs: (performance.now() - start) * 1000, workUs: result.workUs });
       if (this.#closed) return;
       this.#reportHeldOut(result.heldOut);
-      for (const p of result.corridors) {
-        // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
-        if (p.configVersion !== this.#pricing.version) continue;
-        if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
-        const c = pricing.corridors[p.corridor]!;
-        const published = this.#hub.offer(p, c.send, c.receive);
-        if (published && channels.snapshot.hasSubscribers)
-          channels.snapshot.publish({ corridor: p.corridor, tradeable: p.tradeable, latencyUs: published.ts - dirty.get(p.corridor)! });
-      }
+      await this.#publish(result.corridors, pricing, dirty);
     } catch (error) {
       if (this.#closed) return; // the pool was torn down under the batch on purpose
       // A worker crash loses no corridor: they go back to dirty and the next batch re-prices them.
       channels.workerError.publish({ error });
       for (const [id, since] of dirty) if (!this.#dirty.has(id)) this.#dirty.set(id, since);
     }
+  }
+
+  /**
+   * Hands the batch's corridors to the hub one event-loop turn each: a corridor that changed is published (and
+   * stamped `ts`) in a turn of its own, so the sockets write its frames on their own, not in a burst with the
+   * rest of the batch; unchanged ones pass without a turn.
+   */
+  #publish(corridors: PricedCorridor[], pricing: PricingConfig, dirty: Map<string, number>): Promise<void> {
+    return new Promise((resolve) => {
+      const from = (i: number): void => {
+        for (; i < corridors.length && !this.#closed; i++) {
+          const p = corridors[i]!;
+          // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
+          if (p.configVersion !== this.#pricing.version) continue;
+          if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
+          const c = pricing.corridors[p.corridor]!;
+          const published = this.#hub.offer(p, c.send, c.receive);
+          if (!published) continue;
+          if (channels.snapshot.hasSubscribers) channels.snapshot.publish({ corridor: p.corridor, tradeable: p.tradeable, latencyUs: published.ts - dirty.get(p.corridor)! });
+          if (i + 1 < corridors.length) return void setImmediate(from, i + 1);
+        }
+        resolve();
+      };
+      from(0);
+    });
   }
 
   #reportHeldOut(heldOut: string[]): void {

@@ -1,5 +1,8 @@
-// Synthetic partners: a seeded, mean-reverting random walk around configured mids. The same seed gives the
-// same ticks in the same order per partner and pair, so runs are reproducible.
+// Synthetic partners: a seeded, mean-reverting random walk around configured mids. Each pair ticks on its own
+// schedule, as real partners' pairs do: a seeded random phase, then intervals jittered around 1/ticksPerSecond
+// (uniform in 0.5x to 1.5x), so pairs and partners never tick in one instant and corridors are priced and
+// published one or two at a time, not in bursts. The same seed gives the same ticks (prices and times, on the
+// same clock) in the same order per partner and pair, so runs are reproducible.
 import { FeedAdapter, type Connection, type FeedOptions, type Link, type RawTick, type TickSink } from './adapter.js';
 import type { FeedClock } from './clock.js';
 import { fromScaled, toScaled } from './fixed-point.js';
@@ -46,10 +49,12 @@ interface PairState {
   walk: bigint;
   seq: number;
   random: () => number;
+  /** The pair's own schedule, from its own seed (so the prices do not depend on the timing). */
+  jitter: () => number;
 }
 
 /** An in-process partner on the shared base: connecting always works, and each round is one "message". */
-export class SyntheticFeed extends FeedAdapter<null> {
+export class SyntheticFeed extends FeedAdapter<PairState> {
   readonly #pairs: PairState[];
   readonly #offset: bigint;
   readonly #half: bigint;
@@ -62,6 +67,7 @@ export class SyntheticFeed extends FeedAdapter<null> {
     this.#noise = Number(toScaled(p.noiseBps, 1)); // a step size in 0.1 bps, not a rate
     this.#pairs = p.pairs.map((pair) => ({
       pair, mid: toScaled(opts.mids[pair]!, PLACES), walk: 0n, seq: 0, random: prng(hashSeed(opts.seed, partner, pair)),
+      jitter: prng(hashSeed(opts.seed, partner, pair, 'schedule')),
     }));
     this.tickIntervalMs = 1000 / opts.ticksPerSecond;
   }
@@ -79,20 +85,24 @@ export class SyntheticFeed extends FeedAdapter<null> {
     return { bid: fromScaled(bid, WIRE_PLACES), ask: fromScaled(ask, WIRE_PLACES) };
   }
 
-  /** One round: a tick for every pair of this partner. */
-  protected parse(): RawTick[] {
-    const ts = this.clock.nowMs();
-    return this.#pairs.map((s) => ({ pair: s.pair, ...this.next(s), ts, seq: ++s.seq }));
+  /** One message: the next tick of one pair. */
+  protected parse(s: PairState): RawTick[] {
+    return [{ pair: s.pair, ...this.next(s), ts: this.clock.nowMs(), seq: ++s.seq }];
   }
 
   protected connect(link: Link): Connection {
-    let timer: unknown;
-    const round = () => {
-      link.message(null);
-      if (link.current) timer = this.clock.setTimeout(round, this.tickIntervalMs);
+    const timers = new Map<PairState, unknown>();
+    const schedule = (s: PairState, ms: number) => timers.set(s, this.clock.setTimeout(() => tick(s), ms));
+    const tick = (s: PairState) => {
+      link.message(s);
+      if (link.current) schedule(s, this.tickIntervalMs * (0.5 + s.jitter()));
     };
     link.up();
-    round();
-    return { close: () => this.clock.clearTimeout(timer) };
+    // Each pair starts with a tick (a fresh connection has prices at once), then runs on its own phase.
+    for (const s of this.#pairs) {
+      link.message(s);
+      schedule(s, this.tickIntervalMs * s.jitter());
+    }
+    return { close: () => { for (const t of timers.values()) this.clock.clearTimeout(t); } };
   }
 }

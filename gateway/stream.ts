@@ -2,7 +2,7 @@
 // serialised once. Conflation is at the source: the hub holds only the latest snapshot per corridor, and
 // with streamMinIntervalMs a corridor publishes at most once per interval (the latest wins). Each socket's
 // queue is bounded: past wsMaxBackpressureBytes it is closed with 4008, so it never slows anyone else.
-import { fxError, isFxError, type CorridorSnapshot, type FxError } from '../engine/index.js';
+import { fxError, isFxError, systemClock, type CorridorSnapshot, type FxError } from '../engine/index.js';
 import type { Principal } from './auth.js';
 import { bearer } from './auth.js';
 import type { ClientDeps } from './deps.js';
@@ -111,7 +111,7 @@ export class Stream {
     });
     this.#unsubscribe.push(deps.hub.subscribe((s) => this.#pace(s)));
     this.#unsubscribe.push(deps.store.onRedeemed((id, body, owner) => this.#redeemed(id, body, owner)));
-    this.#timers.push(setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${Date.now() * 1000}}`), server.heartbeatMs));
+    this.#timers.push(setInterval(() => app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","ts":${systemClock.nowUs()}}`), server.heartbeatMs));
     this.#timers.push(setInterval(() => this.#cutSlowConsumers(), server.wsSlowConsumerCheckMs));
   }
 

@@ -16,6 +16,26 @@ import { readFileSync } from 'node:fs';
 const lock = (engine: TestEngine, corridor: string, side: 'send' | 'receive', amount: string) =>
   lockWith(engine.desk, { corridor, side, amount }, { owner: 'test' }).then((o) => JSON.parse(o.body));
 
+describe('publishing', () => {
+  it('publishes each corridor of a batch in an event-loop turn of its own, not in a burst', async () => {
+    const engine = engineWith();
+    let inTurn = 0;
+    let mostInTurn = 0;
+    let published = 0;
+    engine.hub.subscribe(() => {
+      published++;
+      if (inTurn++ === 0) setImmediate(() => ((mostInTurn = Math.max(mostInTurn, inTurn)), (inTurn = 0)));
+    });
+    try {
+      await priced(engine); // the first batch prices every corridor at once
+      expect(published).toBeGreaterThanOrEqual(Object.keys(engine.config.config.corridors).length);
+      expect(mostInTurn).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('locking with the shipped config', () => {
   let engine: TestEngine;
   beforeAll(async () => {

@@ -29,7 +29,7 @@ function tickAll(engine: TestEngine, rounds = 1): void {
   for (const [partner, p] of Object.entries(s.partners)) {
     const clock = new ManualClock();
     const feed = new SyntheticFeed(partner, s, p, (t) => engine.ingest(t), clock, defaultFeedTimings());
-    feed.start(); // connecting emits the first round; each advance of the interval emits the next
+    feed.start(); // connecting emits the first round; each advance of the interval about one more tick per pair (jittered)
     for (let i = 1; i < rounds; i++) clock.advance(feed.tickIntervalMs);
     feed.stop();
   }

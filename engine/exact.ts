@@ -1,0 +1,121 @@
+// Exact rationals on BigInt for the pricing workers' hot path: a decimal string becomes n / 10^k once, legs,
+// crosses and spreads multiply numerators and denominators, comparisons cross-multiply, and rounding to a
+// decimal string happens once, at the end, on the exact value. decimal.js (decimal.ts) is the reference the
+// property tests hold these results to; it rounds 1 / ask to 40 digits where this keeps it exact.
+
+/**
+ * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication; `texts`
+ * keeps its decimal strings, so a rate that lives across batches is formatted once.
+ */
+export interface Ratio {
+  readonly n: bigint;
+  readonly d: bigint;
+  key?: bigint;
+  /** Decimal strings made of it, as [tag, text, tag, text ...] (a handful at most: a small array, not a Map). */
+  texts?: (number | string)[];
+}
+
+const KEY_DP = 30;
+
+const POW10: bigint[] = [1n];
+export function pow10(k: number): bigint {
+  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[k]!;
+}
+
+export const ONE: Ratio = { n: 1n, d: 1n };
+
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined, texts: undefined });
+
+/** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
+export function ratio(s: string): Ratio {
+  const dot = s.indexOf('.');
+  if (dot < 0) return of(BigInt(s), 1n);
+  return of(BigInt(s.slice(0, dot) + s.slice(dot + 1)), pow10(s.length - dot - 1));
+}
+
+export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
+export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? of(a.n + b.n, a.d) : of(a.n * b.d + b.n * a.d, a.d * b.d));
+/** 1 / a, for a > 0. */
+export const inverse = (a: Ratio): Ratio => of(a.d, a.n);
+export const half = (a: Ratio): Ratio => of(a.n, a.d * 2n);
+/** 2 / a, for a > 0. */
+export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
+
+/** Sign of a - b: by the keys where they differ (floor is monotonic), exactly where they do not. */
+export function cmp(a: Ratio, b: Ratio): number {
+  if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
+  const ka = (a.key ??= (a.n * pow10(KEY_DP)) / a.d);
+  const kb = (b.key ??= (b.n * pow10(KEY_DP)) / b.d);
+  if (ka !== kb) return ka > kb ? 1 : -1;
+  const x = a.n * b.d;
+  const y = b.n * a.d;
+  return x > y ? 1 : x < y ? -1 : 0;
+}
+
+/** 1 - bps/10000: what a fee or a spread leaves of a rate. */
+export function bpsFactor(bps: string): Ratio {
+  const b = ratio(bps);
+  return of(b.d * 10_000n - b.n, b.d * 10_000n);
+}
+
+/** true when x is further than bps from ref (both > 0): |x - ref| * 10000 > bps * ref. */
+export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
+  const diff = x.n * ref.d - ref.n * x.d;
+  return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
+}
+
+/** An integer count of 10^-dp units as a decimal string with exactly dp places (dp >= 0, v >= 0). */
+function fixed(v: bigint, dp: number): string {
+  if (dp === 0) return v.toString();
+  const digits = v.toString().padStart(dp + 1, '0');
+  return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
+}
+
+/** The text of `a` under `tag`, if made before. */
+function memoOf(a: Ratio, tag: number): string | undefined {
+  const t = a.texts;
+  if (t) for (let i = 0; i < t.length; i += 2) if (t[i] === tag) return t[i + 1] as string;
+  return undefined;
+}
+
+function remember(a: Ratio, tag: number, s: string): string {
+  if (a.texts) a.texts.push(tag, s);
+  else a.texts = [tag, s];
+  return s;
+}
+
+/**
+ * a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN).
+ * `keep`: remember the text on `a` (false for a ratio made for this one text).
+ */
+export function toFixedDown(a: Ratio, dp: number, keep = true): string {
+  if (!keep) return fixed((a.n * pow10(dp)) / a.d, dp);
+  return memoOf(a, -1 - dp) ?? remember(a, -1 - dp, fixed((a.n * pow10(dp)) / a.d, dp));
+}
+
+/** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
+export function toRounded(a: Ratio, dp: number): string {
+  return memoOf(a, dp) ?? remember(a, dp, rounded(a, dp));
+}
+
+/** Sorts a small array in place, stably, without the temporary arrays Array.prototype.sort makes. */
+export function sortSmall<T>(xs: T[], order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    for (; j >= 0 && order(xs[j]!, x) > 0; j--) xs[j + 1] = xs[j]!;
+    xs[j + 1] = x;
+  }
+  return xs;
+}
+
+function rounded(a: Ratio, dp: number): string {
+  const scaled = a.n * pow10(dp);
+  let q = scaled / a.d;
+  const twice = (scaled - q * a.d) * 2n;
+  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
+  const s = fixed(q, dp);
+  return dp === 0 ? s : s.replace(/\.?0+$/, '');
+}
