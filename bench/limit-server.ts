@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import type * as UWS from 'uWebSockets.js';
+import { systemClock } from '../engine/clock.js';
 
 const uws: typeof UWS = createRequire(import.meta.url)('uWebSockets.js');
 if (!String(uws.App).includes('[native code]')) throw new Error('uWebSockets.js loaded its pure-JS fallback, not the native binding');
@@ -25,7 +26,9 @@ if (!String(uws.App).includes('[native code]')) throw new Error('uWebSockets.js 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 const fanoutPerSec = Number(process.env.FANOUT_PER_SEC ?? 10);
-const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+// `ts` from the engine's true clock, as the engine and the stream clients read it: performance.timeOrigin is off
+// the wall clock by up to a millisecond, a random amount per process, which is more than the latencies measured.
+const nowUs = () => systemClock.nowUs();
 
 let published = 0;
 // Named as the engine's and the peer's /metrics name them (prom-client), so the stream bench reads all three alike.

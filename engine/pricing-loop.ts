@@ -3,9 +3,10 @@
 //   feeds ──ingest()──► RateBook ──dirty corridors──► one batch per event-loop turn ──► PricingPool (workers)
 //                                                                                          │
 //                                      QuoteHub (latest snapshot per corridor) ◄── PricedCorridor[] ┘
-//                                        one corridor per event-loop turn
+//                                        one changed corridor per event-loop turn
 //
-// One batch is in flight at a time, so ticks that arrive meanwhile coalesce into the next one.
+// One batch is in flight at a time, so ticks that arrive meanwhile coalesce into the next one; a batch's
+// corridors are published while the next one is priced.
 import type { LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { channels } from './diagnostics.js';
@@ -40,6 +41,9 @@ export class PricingLoop {
   readonly #volatility = new Map<string, VolatilityState>();
   /** "partner pair" -> seq of the last tick reported held out, so each is reported once */
   readonly #heldOut = new Map<string, number>();
+  /** corridor -> its newest price not yet offered to the hub, and the arrival (µs) of the first tick behind it */
+  readonly #pending = new Map<string, { priced: PricedCorridor; sinceUs: number }>();
+  #draining = false;
   #scheduled = false;
   #inFlight: Promise<void> | undefined;
   readonly #sweep: NodeJS.Timeout;
@@ -117,7 +121,7 @@ export class PricingLoop {
       if (channels.batch.hasSubscribers) channels.batch.publish({ size: corridors.length, durationUs: (performance.now() - start) * 1000, workUs: result.workUs });
       if (this.#closed) return;
       this.#reportHeldOut(result.heldOut);
-      await this.#publish(result.corridors, pricing, dirty);
+      this.#queue(result.corridors, dirty);
     } catch (error) {
       if (this.#closed) return; // the pool was torn down under the batch on purpose
       // A worker crash loses no corridor: they go back to dirty and the next batch re-prices them.
@@ -127,29 +131,34 @@ export class PricingLoop {
   }
 
   /**
-   * Hands the batch's corridors to the hub one event-loop turn each: a corridor that changed is published (and
-   * stamped `ts`) in a turn of its own, so the sockets write its frames on their own, not in a burst with the
-   * rest of the batch; unchanged ones pass without a turn.
+   * Queues the batch's corridors for the hub and starts the next batch at once: a corridor that changed is
+   * published (and stamped `ts`) in an event-loop turn of its own, so the sockets write its frames on their own,
+   * not in a burst with the rest of the batch; unchanged ones pass without a turn. A newer price of a corridor
+   * still queued replaces the older one in its place.
    */
-  #publish(corridors: PricedCorridor[], pricing: PricingConfig, dirty: Map<string, number>): Promise<void> {
-    return new Promise((resolve) => {
-      const from = (i: number): void => {
-        for (; i < corridors.length && !this.#closed; i++) {
-          const p = corridors[i]!;
-          // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
-          if (p.configVersion !== this.#pricing.version) continue;
-          if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
-          const c = pricing.corridors[p.corridor]!;
-          const published = this.#hub.offer(p, c.send, c.receive);
-          if (!published) continue;
-          if (channels.snapshot.hasSubscribers) channels.snapshot.publish({ corridor: p.corridor, tradeable: p.tradeable, latencyUs: published.ts - dirty.get(p.corridor)! });
-          if (i + 1 < corridors.length) return void setImmediate(from, i + 1);
-        }
-        resolve();
-      };
-      from(0);
-    });
+  #queue(corridors: PricedCorridor[], dirty: Map<string, number>): void {
+    for (const p of corridors) {
+      // Priced under a config replaced meanwhile: applyConfig already marked it dirty for the new one.
+      if (p.configVersion !== this.#pricing.version) continue;
+      if (p.volatility) this.#volatility.set(p.corridor, p.volatility);
+      const queued = this.#pending.get(p.corridor);
+      this.#pending.set(p.corridor, { priced: p, sinceUs: queued?.sinceUs ?? dirty.get(p.corridor)! });
+    }
+    if (!this.#draining && this.#pending.size > 0) (this.#draining = true), this.#drain();
   }
+
+  readonly #drain = (): void => {
+    for (const [id, { priced, sinceUs }] of this.#pending) {
+      this.#pending.delete(id);
+      const c = this.#pricing.corridors[id];
+      if (this.#closed || !c || priced.configVersion !== this.#pricing.version) continue;
+      const published = this.#hub.offer(priced, c.send, c.receive);
+      if (!published) continue;
+      if (channels.snapshot.hasSubscribers) channels.snapshot.publish({ corridor: id, tradeable: priced.tradeable, latencyUs: published.ts - sinceUs });
+      if (this.#pending.size > 0) return void setImmediate(this.#drain);
+    }
+    this.#draining = false;
+  };
 
   #reportHeldOut(heldOut: string[]): void {
     for (const h of heldOut) {

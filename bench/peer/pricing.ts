@@ -2,6 +2,7 @@
 // with decimal.js, right away, and hands changed prices to the stream.
 import { Decimal } from 'decimal.js';
 import currencyCodes from 'currency-codes';
+import { systemClock } from '../../engine/clock.js';
 import type { PartnerTick } from '../../engine/index.js';
 import type { PeerConfig, PeerCorridor } from './config.js';
 import { PeerError } from './errors.js';
@@ -10,7 +11,9 @@ const D = Decimal.clone({ precision: 40 });
 type Dec = InstanceType<typeof D>;
 
 const AMOUNT = /^(?:0|[1-9]\d{0,17})(?:\.\d{1,18})?$/;
-const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+// The measurement's clock, not the peer's design: the stream clients compare `ts` with the engine's true clock,
+// and performance.timeOrigin is off the wall clock by up to a millisecond, a random amount per process.
+const nowUs = () => systemClock.nowUs();
 
 interface BookTick extends PartnerTick {
   receivedAtUs: number;

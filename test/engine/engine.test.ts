@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, validateConfig } from '../../config/index.js';
-import { MemoryQuoteStore, minorUnits, QuoteDesk, QuoteHub, receiveFor, sendFor, StaleMarker, systemClock } from '../../engine/index.js';
+import { channels, listen, MemoryQuoteStore, minorUnits, QuoteDesk, QuoteHub, receiveFor, sendFor, StaleMarker, systemClock } from '../../engine/index.js';
 import { toScaled } from '../../feeds/index.js';
 import { Metrics } from '../../gateway/metrics.js';
 import { engineWith, lockWith, priced, type TestEngine } from '../helpers/engine.js';
@@ -31,6 +31,37 @@ describe('publishing', () => {
       expect(published).toBeGreaterThanOrEqual(Object.keys(engine.config.config.corridors).length);
       expect(mostInTurn).toBe(1);
     } finally {
+      await engine.close();
+    }
+  });
+
+  it('prices the next batch while the last one is still being published', async () => {
+    const engine = await priced(engineWith());
+    const events: string[] = [];
+    const tick = (pair: string, bid: string, ask: string) => expect(engine.ingest({ partner: 'lp-a', pair, bid, ask, ts: Date.now(), seq: 1e9 })).toBe('accepted');
+    const stopBatches = listen(channels.batch, () => events.push('batch'));
+    // A slow subscriber: every publish holds the thread 50 ms, so the next batch's worker answer arrives in between.
+    let stopHub = () => {};
+    const subscribe = () => (stopHub = engine.hub.subscribe((s) => {
+      events.push(s.corridor);
+      if (!events.includes('tick')) events.push('tick'), tick('USD/PHP', '58.300000', '58.310000');
+      for (const until = performance.now() + 50; performance.now() < until; );
+    }));
+    try {
+      // One batch of INR ticks (best bids about 15 bps up), then a USD/PHP tick as its first corridor goes out.
+      tick('USD/INR', '84.620000', '84.630000');
+      tick('GBP/INR', '107.450000', '107.460000');
+      tick('EUR/INR', '91.530000', '91.540000');
+      subscribe();
+      await eventually(() => (events.includes('USD-PHP') ? true : undefined));
+      // The first batch's corridors (the INR ones, direct and through USD) are still going out when the second
+      // batch (USD/PHP) comes back from the worker.
+      const lastOfFirst = events.findLastIndex((e) => e.endsWith('-INR'));
+      expect(events.indexOf('batch', events.indexOf('tick'))).toBeGreaterThan(0);
+      expect(events.indexOf('batch', events.indexOf('tick'))).toBeLessThan(lastOfFirst);
+    } finally {
+      stopHub();
+      stopBatches();
       await engine.close();
     }
   });
