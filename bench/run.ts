@@ -129,7 +129,7 @@ const charts: [string, Parameters<typeof plot>[0]][] = [
   ['stream-p50.png', { title: `Stream publish-to-receive p50 by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'µs (log scale)', logY: true, levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamP50Us') }],
   ['stream-frames.png', { title: `Stream frames/s delivered by subscribers (${stamp})`, xLabel: 'subscribers', yLabel: 'frames/s', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamFramesPerSec') }],
   ['pricing-p99.png', { title: `Pricing stage p99 per batch by corridors (${stamp})`, xLabel: 'corridors per batch', yLabel: 'µs', levels: pricing.points.map((p) => p.level), lines: [{ name: 'engine', values: pricing.points.map((p) => medians(p.runs, ['engine']).engine!.pricingStageP99Us ?? Number.NaN) }] }],
-  ['stream-rss.png', { title: `Server RSS per subscriber (${stamp})`, xLabel: 'subscribers', yLabel: 'KiB per subscriber', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamRssPerSubKb', ['engine', 'peer']) }],
+  ['stream-rss.png', { title: `Server RSS per subscriber (${stamp})`, xLabel: 'subscribers', yLabel: 'KiB per subscriber', levels: streamGrowth.points.map((p) => p.level), lines: lines(streamGrowth, 'streamRssPerSubKb') }],
 ];
 for (const [file, chart] of charts) plot(chart, join(plots, file));
 
