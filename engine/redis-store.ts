@@ -5,7 +5,7 @@
 // answers) with a short time-out tells a hung Redis from a live one: `up` follows it.
 //
 // Locks are batched per event-loop turn: every lock of one turn joins the batch, and the batch is one
-// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch, two arguments a quote) sent
+// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch, three arguments a quote) sent
 // when the turn ends.
 // On a Redis Cluster (or with shardedBatches) there is one batch per shard, so every script call stays in one
 // slot; a single node has no slots, and one call per turn shares the call's cost among all of the turn's
@@ -72,9 +72,8 @@ export class RedisQuoteStore implements QuoteStore {
   readonly kind = 'redis';
   readonly #redis: ScriptedRedis;
   readonly #channel: string;
-  /** lock-n.lua's first two arguments, as the strings sent. */
+  /** lock-n.lua's first argument, as the string sent. */
   readonly #eventsMaxLen: string;
-  readonly #retentionMs: string;
   readonly #batches: (LockBatch | undefined)[] = new Array(SHARDS).fill(undefined);
   #flushing = false;
   /** One batch per shard (a Cluster: every script call in one slot), or one per turn (one node). */
@@ -115,7 +114,6 @@ export class RedisQuoteStore implements QuoteStore {
     this.#sharded = opts.shardedBatches ?? isCluster(redis);
     this.#channel = `${opts.keyPrefix ?? ''}${keys.redeemedChannel}`;
     this.#eventsMaxLen = String(opts.eventsMaxLen);
-    this.#retentionMs = String(opts.retentionMs);
     this.#health = setInterval(() => void this.#probe(), opts.healthCheckIntervalMs ?? 250);
     this.#health.unref();
   }
@@ -211,12 +209,13 @@ export class RedisQuoteStore implements QuoteStore {
     const slot = this.#sharded ? shard : 0;
     let batch = this.#batches[slot];
     // The batch's event goes to its first quote's shard (on one node, the turn's: its plain locks are there).
-    if (!batch) this.#batches[slot] = batch = { keys: [keys.shardEvents(SHARD_TAGS[shard]!)], args: [this.#eventsMaxLen, this.#retentionMs], waiting: [], since: performance.now() };
+    if (!batch) this.#batches[slot] = batch = { keys: [keys.shardEvents(SHARD_TAGS[shard]!)], args: [this.#eventsMaxLen], waiting: [], since: performance.now() };
     batch.keys.push(keys.quote(input.id));
-    // Two arguments a quote (lock-n.lua): the script reads the expiry and the fingerprint from the record.
+    // Three arguments a quote (lock-n.lua): the script reads the fingerprint from the record.
     const exp = String(input.expiresAtMs);
     batch.args.push(
       `L\n${exp}\n${this.#ownerJson(input.owner)}\n${input.idempotency?.fingerprint ?? ''}\n${input.terms}`,
+      String(input.expiresAtMs + this.opts.retentionMs),
       `${input.id} ${input.corridor} ${input.sendAmount} ${input.receiveAmount} ${exp}`,
     );
     batch.waiting.push({ id: input.id, body: input.body, done });

@@ -12,9 +12,9 @@
   KEYS[1]   a shard's lifecycle event stream       {fx:s}:events   (on a Cluster, the quotes' shard)
   KEYS[2..] each quote's record                    {fx:s}:q:<id>
   ARGV[1]   event stream MAXLEN (approximate)
-  ARGV[2]   retention, ms: a record is kept until its expiresAt + retention
-  ARGV[3..] per quote, two each (the record carries its expiry and fingerprint, so neither is sent twice):
+  ARGV[2..] per quote, three each (the fingerprint is read from the record, which carries it):
             record
+            keep until, epoch ms (expiresAt + retention)
             event line: '<id> <corridor> <sendAmount> <receiveAmount> <expiresAt ms>'
 
   Returns   a flat list naming only the quotes that were not locked now, by position p (1-based):
@@ -24,14 +24,12 @@
 ]]
 local out = {}
 local lines = {}
-local retention = tonumber(ARGV[2])
 local p = 0
-for a = 3, #ARGV, 2 do
+for a = 2, #ARGV, 3 do
   p = p + 1
   local record = ARGV[a]
-  -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: e and o are the newlines after expiresAt and owner
-  local e = string.find(record, '\n', 3, true)
-  local o = string.find(record, '\n', e + 1, true)
+  -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
+  local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
   -- only a lock with an Idempotency-Key has a fingerprint, and only it may find its key's earlier lock
   local seen = string.byte(record, o + 1) ~= 10 and redis.call('GET', KEYS[p + 1])
   if seen then
@@ -45,9 +43,8 @@ for a = 3, #ARGV, 2 do
       out[#out + 1] = p; out[#out + 1] = 1; out[#out + 1] = terms .. ',"status":"locked"}'
     end
   else
-    -- as an integer string: a Lua number may reach redis.call in exponent form
-    redis.call('SET', KEYS[p + 1], record, 'PXAT', string.format('%d', tonumber(string.sub(record, 3, e - 1)) + retention))
-    lines[#lines + 1] = ARGV[a + 1]
+    redis.call('SET', KEYS[p + 1], record, 'PXAT', ARGV[a + 1])
+    lines[#lines + 1] = ARGV[a + 2]
   end
 end
 if #lines > 0 then
