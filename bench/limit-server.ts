@@ -77,7 +77,8 @@ const lock = (answer: (id: string, ok: boolean) => void) => {
   const exp = Date.now() + 120_000;
   const terms = BODY_HEAD + id + BODY_TAIL;
   batch.keys.push(`{fx:${shard.toString(16)}}:q:${id}`);
-  batch.args.push(`L\n${exp}\n"bench"\n${terms}`, exp + 60_000, `${id} USD-INR 1000.00 83836.00 ${exp}`, '');
+  // the record as the engine writes it (no fingerprint: a lock without an Idempotency-Key), then keep-until and the event line
+  batch.args.push(`L\n${exp}\n"bench"\n\n${terms}`, exp + 60_000, `${id} USD-INR 1000.00 83836.00 ${exp}`);
   batch.answer.push((ok) => answer(terms, ok));
 };
 

@@ -153,6 +153,15 @@ export function tierFor<T extends { upTo?: string | undefined }>(tiers: readonly
   return tiers.find((t) => t.upTo === undefined || compare(sendAmount, t.upTo) <= 0) ?? tiers[tiers.length - 1]!;
 }
 
+/** The index of the tier a send amount falls in, as tierFor finds it (a loop: no closure per lock). */
+function tierIndexFor(tiers: readonly { upTo?: string | undefined }[], sendAmount: string): number {
+  for (let k = 0; k < tiers.length; k++) {
+    const upTo = tiers[k]!.upTo;
+    if (upTo === undefined || compare(sendAmount, upTo) <= 0) return k;
+  }
+  return tiers.length - 1;
+}
+
 /**
  * The tier a receive amount is priced in: the best-rate tier whose send amount, priced at that tier's rate,
  * still falls in that tier or above. So a customer never gets a better tier than the send amount earns.
@@ -327,7 +336,7 @@ export class QuoteDesk {
     let receiveAmount: string;
     if (side === 'send') {
       sendAmount = parsed.amount;
-      const k = snapshot.tiers.indexOf(tierFor(snapshot.tiers, sendAmount));
+      const k = tierIndexFor(snapshot.tiers, sendAmount);
       template = templates[k];
       receiveAmount = template ? formatUnits(receiveUnits(unitsOf(sendAmount, r.sendPlaces), r.feeUnits, r.sendPlaces, template.rate, r.receivePlaces), r.receivePlaces) : '0';
     } else {

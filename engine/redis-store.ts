@@ -5,7 +5,8 @@
 // answers) with a short time-out tells a hung Redis from a live one: `up` follows it.
 //
 // Locks are batched per event-loop turn: every lock of one turn joins the batch, and the batch is one
-// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch) sent when the turn ends.
+// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch, three arguments a quote) sent
+// when the turn ends.
 // On a Redis Cluster (or with shardedBatches) there is one batch per shard, so every script call stays in one
 // slot; a single node has no slots, and one call per turn shares the call's cost among all of the turn's
 // locks. A lock without an Idempotency-Key gets an id in the turn's shard (rotating turn by turn), so a
@@ -36,7 +37,7 @@ type Reply = [number, string?, string?, string?];
 type ScriptCall = (...args: (string | number)[]) => Promise<Reply>;
 type ScriptedRedis = RedisClient & {
   /** lock-n.lua: (number of keys, keys, args), arrays flattened by ioredis; replies a flat list (see the script). */
-  fxLock: (numberOfKeys: number, keys: string[], args: (string | number)[]) => Promise<(number | string)[]>;
+  fxLock: (numberOfKeys: number, keys: string[], args: string[]) => Promise<(number | string)[]>;
   fxRedeem: ScriptCall;
   fxGet: ScriptCall;
 };
@@ -58,7 +59,7 @@ export interface RedisStoreOptions {
 /** The locks of one turn (of one shard, when sharded): lock-n.lua's keys and args, and who waits for each. */
 interface LockBatch {
   keys: string[];
-  args: (string | number)[];
+  args: string[];
   waiting: { id: string; body: string; done: LockDone }[];
   /** When its first lock joined (performance.now()): the time-out counts from there, waiting behind a batch in flight included. */
   since: number;
@@ -71,6 +72,8 @@ export class RedisQuoteStore implements QuoteStore {
   readonly kind = 'redis';
   readonly #redis: ScriptedRedis;
   readonly #channel: string;
+  /** lock-n.lua's first argument, as the string sent. */
+  readonly #eventsMaxLen: string;
   readonly #batches: (LockBatch | undefined)[] = new Array(SHARDS).fill(undefined);
   #flushing = false;
   /** One batch per shard (a Cluster: every script call in one slot), or one per turn (one node). */
@@ -110,6 +113,7 @@ export class RedisQuoteStore implements QuoteStore {
     this.#redis = redis as ScriptedRedis;
     this.#sharded = opts.shardedBatches ?? isCluster(redis);
     this.#channel = `${opts.keyPrefix ?? ''}${keys.redeemedChannel}`;
+    this.#eventsMaxLen = String(opts.eventsMaxLen);
     this.#health = setInterval(() => void this.#probe(), opts.healthCheckIntervalMs ?? 250);
     this.#health.unref();
   }
@@ -205,14 +209,14 @@ export class RedisQuoteStore implements QuoteStore {
     const slot = this.#sharded ? shard : 0;
     let batch = this.#batches[slot];
     // The batch's event goes to its first quote's shard (on one node, the turn's: its plain locks are there).
-    if (!batch) this.#batches[slot] = batch = { keys: [keys.shardEvents(SHARD_TAGS[shard]!)], args: [this.opts.eventsMaxLen], waiting: [], since: performance.now() };
+    if (!batch) this.#batches[slot] = batch = { keys: [keys.shardEvents(SHARD_TAGS[shard]!)], args: [this.#eventsMaxLen], waiting: [], since: performance.now() };
     batch.keys.push(keys.quote(input.id));
-    const fp = input.idempotency?.fingerprint ?? '';
+    // Three arguments a quote (lock-n.lua): the script reads the fingerprint from the record.
+    const exp = String(input.expiresAtMs);
     batch.args.push(
-      `L\n${input.expiresAtMs}\n${this.#ownerJson(input.owner)}\n${fp}\n${input.terms}`,
-      input.expiresAtMs + this.opts.retentionMs,
-      `${input.id} ${input.corridor} ${input.sendAmount} ${input.receiveAmount} ${input.expiresAtMs}`,
-      fp,
+      `L\n${exp}\n${this.#ownerJson(input.owner)}\n${input.idempotency?.fingerprint ?? ''}\n${input.terms}`,
+      String(input.expiresAtMs + this.opts.retentionMs),
+      `${input.id} ${input.corridor} ${input.sendAmount} ${input.receiveAmount} ${exp}`,
     );
     batch.waiting.push({ id: input.id, body: input.body, done });
     if (batch.waiting.length >= MAX_BATCH) {

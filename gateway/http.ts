@@ -1,6 +1,6 @@
 // Small HTTP helpers over uWS: coded problem+json errors, strict bounded JSON bodies, the conventions every
 // answer carries (X-Request-Id, CORS for configured origins, HEAD without a body), corked replies from callbacks.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { ERRORS, fxError, isFxError, type FxError } from '../engine/index.js';
@@ -59,21 +59,45 @@ const statusLine = (status: number) => {
 
 export const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({ status, body: JSON.stringify(value), headers });
 
+/**
+ * A request id for a request that brought none: UUID-shaped (8-4-4-4-12 hex), a random per-process prefix and
+ * a counter, so ids are unique across the fleet without a CSPRNG draw and a 36-character build per request
+ * (randomUUID's serialisation allocates ~0.6 KB). Not a secret: it only ties log lines to an answer.
+ */
+const requestIds = { prefix: '', next: 0 };
+function newRequestId(): string {
+  if (requestIds.next % 0x1000000 === 0) {
+    const hex = randomBytes(13).toString('hex');
+    requestIds.prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 26)}`;
+    requestIds.next = 0;
+  }
+  return requestIds.prefix + (0x1000000 + requestIds.next++).toString(16).slice(1);
+}
+
+/** The problem type base for a Host header: clients send the same few, so the last one's is kept. */
+const docsBases = { host: '', base: 'http://localhost' };
+function docsBaseOf(host: string): string {
+  if (host !== docsBases.host) {
+    docsBases.base = `http://${HOST.test(host) ? host : 'localhost'}`;
+    docsBases.host = host;
+  }
+  return docsBases.base;
+}
+
 /** The conventions of one request, read from the (stack-allocated) uWS request while it is valid. */
 export function conventionsOf(req: HttpRequest, c: Conventions): Pick<Incoming, 'requestId' | 'origin' | 'docsBase'> {
+  return { requestId: requestIdOf(req), origin: originOf(req, c), docsBase: c.publicUrl ?? docsBaseOf(req.getHeader('host')) };
+}
+
+function requestIdOf(req: HttpRequest): string {
   const given = req.getHeader('x-request-id');
-  const requestId = given !== '' && REQUEST_ID.test(given) ? given : randomUUID();
-  let origin = '';
-  if (c.corsOrigins.length > 0) {
-    const o = req.getHeader('origin');
-    if (o !== '' && (c.corsOrigins.includes(o) || c.corsOrigins.includes('*'))) origin = o;
-  }
-  let docsBase = c.publicUrl;
-  if (docsBase === undefined) {
-    const host = req.getHeader('host');
-    docsBase = `http://${HOST.test(host) ? host : 'localhost'}`;
-  }
-  return { requestId, origin, docsBase };
+  return given !== '' && REQUEST_ID.test(given) ? given : newRequestId();
+}
+
+function originOf(req: HttpRequest, c: Conventions): string {
+  if (c.corsOrigins.length === 0) return '';
+  const o = req.getHeader('origin');
+  return o !== '' && (c.corsOrigins.includes(o) || c.corsOrigins.includes('*')) ? o : '';
 }
 
 export function problem(err: FxError, to?: Pick<Incoming, 'docsBase' | 'authorization'>): Reply {
@@ -88,27 +112,41 @@ export function problem(err: FxError, to?: Pick<Incoming, 'docsBase' | 'authoriz
   return { status: err.status, body: JSON.stringify(body), headers };
 }
 
+/** What the corked write below sends: set just before res.cork, which runs it at once (no closure per answer). */
+const corked: { res: HttpResponse | undefined; reply: Reply; to: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'> | undefined; close: boolean; resume: boolean } = {
+  res: undefined, reply: { status: 0, body: '' }, to: undefined, close: false, resume: false,
+};
+
+function writeCorked(): void {
+  const { res, reply, to, close, resume } = corked;
+  corked.res = corked.to = undefined;
+  if (resume) res!.resume(); // a socket paused while its answer was pending reads again, in the same cork
+  res!.writeStatus(statusLine(reply.status));
+  if (!reply.headers?.['content-type'] && reply.status !== 204) res!.writeHeader('content-type', 'application/json');
+  if (reply.headers) for (const k in reply.headers) res!.writeHeader(k, reply.headers[k]!);
+  if (to) {
+    if (to.headers) for (const k in to.headers) res!.writeHeader(k, to.headers[k]!);
+    res!.writeHeader('x-request-id', to.requestId);
+    if (to.origin !== '') {
+      res!.writeHeader('access-control-allow-origin', to.origin);
+      res!.writeHeader('access-control-expose-headers', EXPOSED);
+      res!.writeHeader('vary', 'Origin');
+    }
+    // uWS 20.30 aborts the process on endWithoutBody with any argument: a HEAD answer goes without
+    // Content-Length, and is never one that closes (refuseFraming sends its 400 with a body).
+    if (to.head) return void res!.endWithoutBody();
+  }
+  res!.end(reply.body, close);
+}
+
 /** Writes a reply; HEAD gets the status and headers only. Closes the connection after it with `close`; resumes a paused socket with `resume`. */
 export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'requestId' | 'origin' | 'head' | 'headers'>, close = false, resume = false): void {
-  res.cork(() => {
-    if (resume) res.resume(); // a socket paused while its answer was pending reads again, in the same cork
-    res.writeStatus(statusLine(reply.status));
-    if (!reply.headers?.['content-type'] && reply.status !== 204) res.writeHeader('content-type', 'application/json');
-    if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
-    if (to) {
-      if (to.headers) for (const k in to.headers) res.writeHeader(k, to.headers[k]!);
-      res.writeHeader('x-request-id', to.requestId);
-      if (to.origin !== '') {
-        res.writeHeader('access-control-allow-origin', to.origin);
-        res.writeHeader('access-control-expose-headers', EXPOSED);
-        res.writeHeader('vary', 'Origin');
-      }
-      // uWS 20.30 aborts the process on endWithoutBody with any argument: a HEAD answer goes without
-      // Content-Length, and is never one that closes (refuseFraming sends its 400 with a body).
-      if (to.head) return void res.endWithoutBody();
-    }
-    res.end(reply.body, close);
-  });
+  corked.res = res;
+  corked.reply = reply;
+  corked.to = to;
+  corked.close = close;
+  corked.resume = resume;
+  res.cork(writeCorked);
 }
 
 /**
@@ -118,12 +156,16 @@ export function send(res: HttpResponse, reply: Reply, to?: Pick<Incoming, 'reque
  */
 export function conflictingLength(req: HttpRequest): boolean {
   if (req.getHeader('content-length') === '') return false;
-  let lengths = 0;
-  req.forEach((k) => {
-    if (k === 'content-length' || k === 'transfer-encoding') lengths++;
-  });
-  return lengths > 1;
+  framingHeaders = 0;
+  req.forEach(countFraming);
+  return framingHeaders > 1;
 }
+
+/** conflictingLength's count, kept outside it so the scan needs no closure per request (forEach calls back at once). */
+let framingHeaders = 0;
+const countFraming = (k: string): void => {
+  if (k === 'content-length' || k === 'transfer-encoding') framingHeaders++;
+};
 
 /**
  * Refuses a request with conflicting framing: 400, then close. The answer waits for the next turn so that
@@ -141,8 +183,20 @@ export function refuseFraming(res: HttpResponse, to: Pick<Incoming, 'requestId' 
 
 const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json$/i;
 
+/** The last few content types seen and their verdicts: clients send the same one or two. */
+const mediaTypes = new Map<string, string | null>();
+
 /** null when the content type is JSON in UTF-8; else why not (415). */
 export function mediaTypeProblem(contentType: string): string | null {
+  let verdict = mediaTypes.get(contentType);
+  if (verdict === undefined) {
+    if (mediaTypes.size >= 16) mediaTypes.clear(); // any client may send any header: a bound, not a policy
+    mediaTypes.set(contentType, (verdict = mediaTypeVerdict(contentType)));
+  }
+  return verdict;
+}
+
+function mediaTypeVerdict(contentType: string): string | null {
   const [type, ...params] = contentType.split(';');
   if (!JSON_MEDIA.test(type!.trim())) return `content-type must be application/json, not ${excerpt(contentType)}`;
   for (const p of params) {
@@ -198,7 +252,9 @@ export function handler(
       authorization: req.getHeader('authorization'),
       idempotencyKey: req.getHeader('idempotency-key') || undefined,
       body: undefined,
-      ...conventionsOf(req, hooks.conventions),
+      requestId: requestIdOf(req),
+      origin: originOf(req, hooks.conventions),
+      docsBase: hooks.conventions.publicUrl ?? docsBaseOf(req.getHeader('host')),
       head: method === 'head',
     };
     if (conflictingLength(req)) return refuseFraming(res, incoming);
@@ -217,11 +273,6 @@ export function handler(
       if (aborted) return;
       send(res, reply, incoming, false, paused);
       hooks.observe?.(reply.status, (performance.now() - arrived) / 1000);
-    };
-    const fail = (err: unknown): Reply => {
-      if (isFxError(err)) return problem(err, incoming);
-      hooks.conventions.logger.child({ requestId: incoming.requestId }).error({ err, method, url: incoming.url }, 'request failed');
-      return problem(fxError('internal_error', 'an unexpected error occurred; it was logged'), incoming);
     };
     // A client gone before its body was read: nothing runs, and the request stops counting as in flight.
     res.onAborted(() => {
@@ -246,10 +297,10 @@ export function handler(
         }
         out = fn(incoming, respond);
       } catch (err) {
-        return respond(fail(err));
+        return respond(failure(err, incoming, hooks.conventions.logger));
       }
       if (out === undefined) return;
-      if (out instanceof Promise) out.then(respond, (err: unknown) => respond(fail(err)));
+      if (out instanceof Promise) out.then(respond, (err: unknown) => respond(failure(err, incoming, hooks.conventions.logger)));
       else respond(out);
     };
     const max = opts.maxBodyBytes;
@@ -260,12 +311,8 @@ export function handler(
       return respond(problem(fxError('unsupported_media_type', wrongType), incoming));
     }
     // uWS drops the connection when a request arrives before the previous one is answered (it does not
-    // pipeline async answers). Once the body is in, the socket stops reading until this answer is written,
+    // pipeline async answers). Once the body is in, the socket stops reading (res.pause) until this answer is written,
     // so a request the client pipelined in a later read waits in the kernel instead of costing this answer.
-    const bodyIn = () => {
-      res.pause();
-      paused = true;
-    };
     let chunks: Buffer[] | undefined;
     let size = 0;
     res.onData((chunk, isLast) => {
@@ -276,11 +323,18 @@ export function handler(
         return respond(problem(fxError('payload_too_large', `the body must be at most ${max} bytes`), incoming));
       }
       // The usual case, a body in one chunk: parse it in place (uWS neuters the chunk after this callback).
-      if (isLast && !chunks) return (bodyIn(), run(new Uint8Array(chunk)));
+      if (isLast && !chunks) return (res.pause(), (paused = true), run(new Uint8Array(chunk)));
       (chunks ??= []).push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after this callback: copy it
-      if (isLast) (bodyIn(), run(Buffer.concat(chunks)));
+      if (isLast) (res.pause(), (paused = true), run(Buffer.concat(chunks)));
     });
   };
+}
+
+/** A thrown error as its answer: a coded one as problem+json, anything else logged and answered 500. */
+function failure(err: unknown, incoming: Incoming, logger: Logger): Reply {
+  if (isFxError(err)) return problem(err, incoming);
+  logger.child({ requestId: incoming.requestId }).error({ err, method: incoming.method, url: incoming.url }, 'request failed');
+  return problem(fxError('internal_error', 'an unexpected error occurred; it was logged'), incoming);
 }
 
 /** A query parameter from a raw query string. */

@@ -12,11 +12,10 @@
   KEYS[1]   a shard's lifecycle event stream       {fx:s}:events   (on a Cluster, the quotes' shard)
   KEYS[2..] each quote's record                    {fx:s}:q:<id>
   ARGV[1]   event stream MAXLEN (approximate)
-  ARGV[2..] per quote, four each:
+  ARGV[2..] per quote, three each (the fingerprint is read from the record, which carries it):
             record
             keep until, epoch ms (expiresAt + retention)
             event line: '<id> <corridor> <sendAmount> <receiveAmount> <expiresAt ms>'
-            request fingerprint of the Idempotency-Key, or '' without one
 
   Returns   a flat list naming only the quotes that were not locked now, by position p (1-based):
             p, 1 (REPLAY), the first lock's body   the key locked this same request before
@@ -26,11 +25,15 @@
 local out = {}
 local lines = {}
 local p = 0
-for a = 2, #ARGV, 4 do
+for a = 2, #ARGV, 3 do
   p = p + 1
-  local fp = ARGV[a + 3]
-  local seen = fp ~= '' and redis.call('GET', KEYS[p + 1])
+  local record = ARGV[a]
+  -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
+  local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
+  -- only a lock with an Idempotency-Key has a fingerprint, and only it may find its key's earlier lock
+  local seen = string.byte(record, o + 1) ~= 10 and redis.call('GET', KEYS[p + 1])
   if seen then
+    local fp = string.sub(record, o + 1, string.find(record, '\n', o + 1, true) - 1)
     local st, seenFp, json = string.match(seen, '^(%a)\n%d+\n[^\n]*\n([^\n]*)\n(.*)$')
     if seenFp ~= fp then
       out[#out + 1] = p; out[#out + 1] = 2
@@ -40,7 +43,7 @@ for a = 2, #ARGV, 4 do
       out[#out + 1] = p; out[#out + 1] = 1; out[#out + 1] = terms .. ',"status":"locked"}'
     end
   else
-    redis.call('SET', KEYS[p + 1], ARGV[a], 'PXAT', ARGV[a + 1])
+    redis.call('SET', KEYS[p + 1], record, 'PXAT', ARGV[a + 1])
     lines[#lines + 1] = ARGV[a + 2]
   end
 end
