@@ -5,15 +5,12 @@
 
 /**
  * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
- * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication; `texts`
- * keeps its decimal strings, so a rate that lives across batches is formatted once.
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication.
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  key?: bigint;
-  /** Decimal strings made of it, as [tag, text, tag, text ...] (a handful at most: a small array, not a Map). */
-  texts?: (number | string)[];
+  key: bigint | undefined;
 }
 
 const KEY_DP = 30;
@@ -24,15 +21,33 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-export const ONE: Ratio = { n: 1n, d: 1n };
-
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined, texts: undefined });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
   const dot = s.indexOf('.');
   if (dot < 0) return of(BigInt(s), 1n);
   return of(BigInt(s.slice(0, dot) + s.slice(dot + 1)), pow10(s.length - dot - 1));
+}
+
+/**
+ * The plain decimal s[from, to) as ratio() reads it. Digits that fit a double exactly (below 2^53) are read in
+ * place, without the substrings ratio() makes.
+ */
+export function ratioIn(s: string, from: number, to: number): Ratio {
+  if (to - from > 17) return ratio(s.slice(from, to));
+  let n = 0;
+  let places = -1;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      n = n * 10 + c;
+      if (places >= 0) places++;
+    } else if (c === -2 && places < 0) places = 0; // the dot
+    else return ratio(s.slice(from, to));
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return ratio(s.slice(from, to));
+  return of(BigInt(n), places > 0 ? pow10(places) : 1n);
 }
 
 export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
@@ -68,54 +83,38 @@ export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
 
 /** An integer count of 10^-dp units as a decimal string with exactly dp places (dp >= 0, v >= 0). */
 function fixed(v: bigint, dp: number): string {
-  if (dp === 0) return v.toString();
-  const digits = v.toString().padStart(dp + 1, '0');
-  return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
+  const digits = v.toString();
+  if (dp === 0) return digits;
+  if (digits.length > dp) return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
+  return `0.${'0'.repeat(dp - digits.length)}${digits}`;
 }
 
-/** The text of `a` under `tag`, if made before. */
-function memoOf(a: Ratio, tag: number): string | undefined {
-  const t = a.texts;
-  if (t) for (let i = 0; i < t.length; i += 2) if (t[i] === tag) return t[i + 1] as string;
-  return undefined;
-}
-
-function remember(a: Ratio, tag: number, s: string): string {
-  if (a.texts) a.texts.push(tag, s);
-  else a.texts = [tag, s];
-  return s;
-}
-
-/**
- * a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN).
- * `keep`: remember the text on `a` (false for a ratio made for this one text).
- */
-export function toFixedDown(a: Ratio, dp: number, keep = true): string {
-  if (!keep) return fixed((a.n * pow10(dp)) / a.d, dp);
-  return memoOf(a, -1 - dp) ?? remember(a, -1 - dp, fixed((a.n * pow10(dp)) / a.d, dp));
+/** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
+export function toFixedDown(a: Ratio, dp: number): string {
+  return fixed((a.n * pow10(dp)) / a.d, dp);
 }
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
-  return memoOf(a, dp) ?? remember(a, dp, rounded(a, dp));
+  const scaled = a.n * pow10(dp);
+  let q = scaled / a.d;
+  const twice = (scaled - q * a.d) * 2n;
+  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
+  const s = fixed(q, dp);
+  if (dp === 0) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--; // '0'
+  if (s.charCodeAt(end - 1) === 46) end--; // '.'
+  return end === s.length ? s : s.slice(0, end);
 }
 
-/** Sorts a small array in place, stably, without the temporary arrays Array.prototype.sort makes. */
-export function sortSmall<T>(xs: T[], order: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < xs.length; i++) {
+/** Sorts xs[0, n) in place, stably, without the temporary arrays Array.prototype.sort makes. */
+export function sortSmall<T>(xs: T[], n: number, order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < n; i++) {
     const x = xs[i]!;
     let j = i - 1;
     for (; j >= 0 && order(xs[j]!, x) > 0; j--) xs[j + 1] = xs[j]!;
     xs[j + 1] = x;
   }
   return xs;
-}
-
-function rounded(a: Ratio, dp: number): string {
-  const scaled = a.n * pow10(dp);
-  let q = scaled / a.d;
-  const twice = (scaled - q * a.d) * 2n;
-  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
-  const s = fixed(q, dp);
-  return dp === 0 ? s : s.replace(/\.?0+$/, '');
 }
