@@ -51,6 +51,8 @@ export function ratioIn(s: string, from: number, to: number): Ratio {
 }
 
 export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
+/** a / b, for b > 0. */
+export const div = (a: Ratio, b: Ratio): Ratio => of(a.n * b.d, a.d * b.n);
 export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? of(a.n + b.n, a.d) : of(a.n * b.d + b.n * a.d, a.d * b.d));
 /** 1 / a, for a > 0. */
 export const inverse = (a: Ratio): Ratio => of(a.d, a.n);
@@ -81,31 +83,41 @@ export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
   return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
 }
 
-/** An integer count of 10^-dp units as a decimal string with exactly dp places (dp >= 0, v >= 0). */
-function fixed(v: bigint, dp: number): string {
+const ZEROS: string[] = [''];
+const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));
+
+/**
+ * v / 10^dp (v >= 0) as a decimal string with dp places ("83.5800"), or with `trim` without the fraction's
+ * trailing zeros ("84", "1.17"). Built from v's digits directly: two or three strings on the way, not six.
+ */
+function decimalText(v: bigint, dp: number, trim: boolean): string {
   const digits = v.toString();
   if (dp === 0) return digits;
-  if (digits.length > dp) return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
-  return `0.${'0'.repeat(dp - digits.length)}${digits}`;
+  const intLen = digits.length - dp;
+  let end = digits.length;
+  if (trim) while (end > 0 && end > intLen && digits.charCodeAt(end - 1) === 48) end--; // '0'
+  if (intLen <= 0) return end === 0 ? '0' : `0.${zeros(-intLen)}${digits.slice(0, end)}`;
+  return end === intLen ? digits.slice(0, intLen) : `${digits.slice(0, intLen)}.${digits.slice(intLen, end)}`;
 }
 
-/** a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN). */
-export function toFixedDown(a: Ratio, dp: number): string {
-  return fixed((a.n * pow10(dp)) / a.d, dp);
+/**
+ * floor(a * b) as a decimal string with dp places, where b is already scaled by 10^dp: a rate times a spread
+ * factor rounded down (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product.
+ */
+export function productDown(a: Ratio, b: Ratio, dp: number): string {
+  return decimalText((a.n * b.n) / (a.d * b.d), dp, false);
 }
+
+/** a * 10^dp: a factor made ready for productDown. */
+export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
-  const scaled = a.n * pow10(dp);
-  let q = scaled / a.d;
-  const twice = (scaled - q * a.d) * 2n;
+  const scaledN = a.n * pow10(dp);
+  let q = scaledN / a.d;
+  const twice = (scaledN - q * a.d) * 2n;
   if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
-  const s = fixed(q, dp);
-  if (dp === 0) return s;
-  let end = s.length;
-  while (s.charCodeAt(end - 1) === 48) end--; // '0'
-  if (s.charCodeAt(end - 1) === 46) end--; // '.'
-  return end === s.length ? s : s.slice(0, end);
+  return decimalText(q, dp, true);
 }
 
 /** Sorts xs[0, n) in place, stably, without the temporary arrays Array.prototype.sort makes. */

@@ -12,7 +12,7 @@
 // shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ratioIn, ratio, sortSmall, toFixedDown, toRounded, twiceInverse, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, div, fartherThan, half, inverse, mul, productDown, ratio, ratioIn, scaled, sortSmall, toRounded, twiceInverse, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -35,8 +35,9 @@ interface ParsedTick {
   ask: Ratio;
   /** bid + ask: twice the mid, which is all the outlier check needs (it compares ratios). */
   twiceMid: Ratio;
-  /** Legs by orientation (0 direct, 1 inverted), computed on first use: one tick serves many corridors. */
-  legs: [Leg | undefined, Leg | undefined];
+  /** Its legs, at the bid and at 1 / ask, computed on first use: one tick serves many corridors. */
+  bidLeg: Leg | undefined;
+  askLeg: Leg | undefined;
   /** The config whose pair index `pairIx` is (-1: a pair it does not use). */
   filed: Prepared | undefined;
   pairIx: number;
@@ -71,10 +72,10 @@ interface Candidate {
   midDp: number;
   /** Customer rate texts by spread factor: [factor, text, factor, text ...] (a handful: a small array, not a Map). */
   byFactor: (Ratio | string)[] | undefined;
-  /** The route as `shownFor`'s snapshots show it, and per tier whether its partners' limit caps the tier. */
+  /** The route as `shownFor`'s snapshots show it, and the tiers its partners' limit caps (bit i: tier i < 31). */
   shownFor: PreparedCorridor | undefined;
   shown: Route | undefined;
-  caps: boolean[] | undefined;
+  caps: number;
 }
 
 /** Parses a run of digits as a number (timestamps, seq); anything else as Number() would. */
@@ -90,8 +91,11 @@ function numberIn(s: string, from: number, to: number): number {
   return n <= Number.MAX_SAFE_INTEGER ? n : Number(s.slice(from, to));
 }
 
-/** "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>" (tick-wire.ts) */
-function parseTick(line: string): ParsedTick {
+/**
+ * "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>" (tick-wire.ts). `prev`: the stream's tick
+ * before, whose partner and pair strings it takes when they are the same.
+ */
+function parseTick(line: string, prev: ParsedTick | undefined): ParsedTick {
   const partnerEnd = line.indexOf(' ');
   const pairEnd = line.indexOf(' ', partnerEnd + 1);
   const bidEnd = line.indexOf(' ', pairEnd + 1);
@@ -101,10 +105,11 @@ function parseTick(line: string): ParsedTick {
   const receivedEnd = line.indexOf(' ', seqEnd + 1);
   const bid = ratioIn(line, pairEnd + 1, bidEnd);
   const ask = ratioIn(line, bidEnd + 1, askEnd);
+  const same = prev !== undefined && prev.partner.length === partnerEnd && prev.pair.length === pairEnd - partnerEnd - 1 && line.startsWith(prev.partner) && line.startsWith(prev.pair, partnerEnd + 1);
   return {
-    line, partner: line.slice(0, partnerEnd), pair: line.slice(partnerEnd + 1, pairEnd),
+    line, partner: same ? prev.partner : line.slice(0, partnerEnd), pair: same ? prev.pair : line.slice(partnerEnd + 1, pairEnd),
     seq: numberIn(line, tsEnd + 1, seqEnd), receivedAtUs: numberIn(line, seqEnd + 1, receivedEnd), asOfUs: numberIn(line, receivedEnd + 1, line.length),
-    bid, ask, twiceMid: add(bid, ask), legs: [undefined, undefined], filed: undefined, pairIx: -1,
+    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1,
   };
 }
 
@@ -123,7 +128,7 @@ function tickAt(text: string, at: number, end: number, pairEnd: number): ParsedT
   const p = latestTicks.get(h);
   if (p !== undefined && p.line.length === end - at && text.startsWith(p.line, at)) return p;
   if (latestTicks.size >= 4_096) latestTicks.clear();
-  const parsed = parseTick(text.slice(at, end));
+  const parsed = parseTick(text.slice(at, end), p);
   latestTicks.set(h, parsed);
   return parsed;
 }
@@ -133,16 +138,18 @@ const feeFactor = (bps: string): Ratio => feeFactors.get(bps) ?? feeFactors.set(
 
 /** Route rate of one leg: pair S/R gives bid; pair R/S gives 1 / ask. A partner fee scales it by (1 - fee/10000). */
 function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
-  const at = inverted ? 1 : 0;
-  const seen = p.legs[at];
+  const seen = inverted ? p.askLeg : p.bidLeg;
   if (seen && seen.feeBps === feeBps) return seen;
-  const raw = inverted ? inverse(p.ask) : p.bid;
-  const rate = feeBps === '0' ? raw : mul(raw, feeFactor(feeBps));
-  return (p.legs[at] = { p, inverted, feeBps, rate, mid: undefined, shown: undefined, direct: undefined, crosses: undefined });
+  const fee = feeBps === '0' ? undefined : feeFactor(feeBps);
+  const rate = inverted ? (fee ? div(fee, p.ask) : inverse(p.ask)) : fee ? mul(p.bid, fee) : p.bid;
+  const l: Leg = { p, inverted, feeBps, rate, mid: undefined, shown: undefined, direct: undefined, crosses: undefined };
+  if (inverted) p.askLeg = l;
+  else p.bidLeg = l;
+  return l;
 }
 
 const candidate = (first: Leg, second: Leg | undefined, rate: Ratio): Candidate => ({
-  first, second, legs: second ? [first, second] : [first], rate, mid: undefined, midText: undefined, midDp: 0, byFactor: undefined, shownFor: undefined, shown: undefined, caps: undefined,
+  first, second, legs: second ? [first, second] : [first], rate, mid: undefined, midText: undefined, midDp: 0, byFactor: undefined, shownFor: undefined, shown: undefined, caps: 0,
 });
 
 const directOf = (l: Leg): Candidate => (l.direct ??= candidate(l, undefined, l.rate));
@@ -170,11 +177,14 @@ function midText(r: Candidate, dp: number): string {
   return r.midText;
 }
 
-/** Customer rate: routeRate * (1 - spreadBps/10000), rounded down; kept on the route, by the spread factor. */
+/**
+ * Customer rate: routeRate * (1 - spreadBps/10000), rounded down (the factor comes scaled by 10^precision); kept
+ * on the route, by the spread factor.
+ */
 function customerRate(r: Candidate, factor: Ratio, precision: number): string {
   const seen = r.byFactor;
   if (seen) for (let i = 0; i < seen.length; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
-  const text = toFixedDown(mul(r.rate, factor), precision);
+  const text = productDown(r.rate, factor, precision);
   if (seen) seen.push(factor, text);
   else r.byFactor = [factor, text];
   return text;
@@ -182,6 +192,9 @@ function customerRate(r: Candidate, factor: Ratio, precision: number): string {
 
 /** A route leg as the hub holds it: its tick's time, from which a quote takes the leg's age when it is made. */
 const shownLeg = (l: Leg): RouteLeg => (l.shown ??= { partner: l.p.partner, pair: l.p.pair, rate: toRounded(l.rate, LEG_DP), tickTs: l.p.asOfUs });
+
+/** Whether a route's limit caps tier i (is below the tier's top). */
+const capsTier = (maxAmount: string, c: PricingCorridorConfig, i: number): boolean => compare(maxAmount, c.tiers[i]!.upTo ?? c.maxAmount) < 0;
 
 /** The route as a corridor's snapshot shows it (with the largest amount all its partners take), made once. */
 function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
@@ -195,7 +208,8 @@ function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
   const first = shownLeg(r.first);
   const route: Route = r.second ? { rate: toRounded(r.rate, LEG_DP), legs: [first, shownLeg(r.second)] } : { rate: first.rate, legs: [first] };
   if (maxAmount !== undefined) route.maxAmount = maxAmount;
-  r.caps = maxAmount === undefined ? undefined : c.tiers.map((t) => compare(maxAmount, t.upTo ?? c.maxAmount) < 0);
+  r.caps = 0;
+  if (maxAmount !== undefined) for (let i = 0; i < Math.min(c.tiers.length, 31); i++) if (capsTier(maxAmount, c, i)) r.caps |= 1 << i;
   r.shownFor = pc;
   return (r.shown = route);
 }
@@ -242,7 +256,7 @@ interface PreparedCorridor {
   top: Exclusion[];
   /** Per tier: partners that take no more than the tier's bottom amount. */
   bottom: Exclusion[];
-  /** Spread per tier and market state, at tier * 4 + closed * 2 + volatile, worked out on first use. */
+  /** Spread per tier and market state, at tier * 4 + closed * 2 + volatile, worked out on first use; its factor scaled by 10^ratePrecision. */
   spreads: ({ parts: SpreadParts; factor: Ratio } | undefined)[];
   decay?: string;
   /** Whether a sum of squared returns is above the volatility threshold: the sum changes once per sample period, not per batch. */
@@ -326,7 +340,7 @@ function spreadOf(pc: PreparedCorridor, tier: number, closed: boolean, volatile:
       skewBps: c.skewBps,
     };
     const totalBps = clamp(sumBps(Object.values(parts)), c.minSpreadBps, c.maxSpreadBps);
-    pc.spreads[at] = s = { parts: { ...parts, totalBps }, factor: bpsFactor(totalBps) };
+    pc.spreads[at] = s = { parts: { ...parts, totalBps }, factor: scaled(bpsFactor(totalBps), c.ratePrecision) };
   }
   return s;
 }
@@ -551,11 +565,12 @@ class BatchPricer {
       const { parts, factor } = spreadOf(pc, i, this.#closed, this.#volatile);
       const rate = r ? customerRate(r, factor, c.ratePrecision) : null;
       const route = r ? order.indexOf(chosenAt[i]!) : null;
-      const capped = r !== undefined && r.caps !== undefined && r.caps[i]!;
+      const cap = r?.shown!.maxAmount;
+      const capped = cap !== undefined && (i < 31 ? (r!.caps & (1 << i)) !== 0 : capsTier(cap, c, i));
       // Optional fields in this order, in the literal: each one set after would grow the object's properties.
       tiers[i] = t.upTo === undefined
-        ? capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, maxAmount: r!.shown!.maxAmount } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route }
-        : capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo, maxAmount: r!.shown!.maxAmount } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo };
+        ? capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route }
+        : capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo };
     }
     const mid = midText(best, c.ratePrecision + 2);
     return volatility
