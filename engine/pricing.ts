@@ -261,6 +261,8 @@ interface PreparedCorridor {
   decay?: string;
   /** Whether a sum of squared returns is above the volatility threshold: the sum changes once per sample period, not per batch. */
   above: Map<string, boolean>;
+  /** The corridor's last tradeable snapshot, whose parts (never changed once made) the next one reuses where they are the same. */
+  last: PricedCorridor | undefined;
 }
 
 interface Prepared {
@@ -316,6 +318,7 @@ function prepare(cfg: PricingConfig): Prepared {
       spreads: [],
       ...(c.volatility ? { decay: oneMinusRatio(c.volatility.sampleMs, c.volatility.windowMs) } : {}),
       above: new Map(),
+      last: undefined,
     });
   }
   const byPair = Array.from({ length: pairs.size }, () => new List<ParsedTick>());
@@ -362,6 +365,10 @@ const kept = new List<Candidate>();
 const chosen: (Candidate | undefined)[] = [];
 const chosenAt: number[] = [];
 const order: number[] = [];
+const tierScratch: TierPrice[] = [];
+
+const sameVolatility = (a: VolatilityState | undefined, b: VolatilityState | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.mid === b.mid && a.atMs === b.atMs && a.sumSquares === b.sumSquares);
 
 /** Prices one batch: every corridor in it under the one config the batch names. */
 class BatchPricer {
@@ -544,11 +551,17 @@ class BatchPricer {
     }
     for (let i = 0; i < kept.n; i++) order[i] = i;
     sortSmall(order, kept.n, byKeptRateDesc);
-    const routes: Route[] = new Array(kept.n);
-    for (let i = 0; i < kept.n; i++) routes[i] = shownRoute(kept.xs[order[i]!]!, pc);
+    // What did not change since the corridor's last snapshot is that snapshot's (routes, tiers, the whole of it).
+    const last = pc.last;
+    let routes = last && last.routes.length === kept.n ? last.routes : undefined;
+    for (let i = 0; routes && i < kept.n; i++) if (routes[i] !== shownRoute(kept.xs[order[i]!]!, pc)) routes = undefined;
+    if (!routes) {
+      routes = new Array(kept.n);
+      for (let i = 0; i < kept.n; i++) routes[i] = shownRoute(kept.xs[order[i]!]!, pc);
+    }
 
     const volatility = this.#volatility(pc, best);
-    const tiers: TierPrice[] = new Array(tierCount);
+    let sameTiers = last !== undefined && last.tiers.length === tierCount;
     let tickTs = 0;
     let oldestTickUs = Infinity;
     for (let k = -1; k < tierCount; k++) {
@@ -567,15 +580,24 @@ class BatchPricer {
       const route = r ? order.indexOf(chosenAt[i]!) : null;
       const cap = r?.shown!.maxAmount;
       const capped = cap !== undefined && (i < 31 ? (r!.caps & (1 << i)) !== 0 : capsTier(cap, c, i));
+      const before = last?.tiers[i];
+      if (before && before.spread === parts && before.rate === rate && before.route === route && before.maxAmount === (capped ? cap : undefined)) {
+        tierScratch[i] = before;
+        continue;
+      }
+      sameTiers = false;
       // Optional fields in this order, in the literal: each one set after would grow the object's properties.
-      tiers[i] = t.upTo === undefined
+      tierScratch[i] = t.upTo === undefined
         ? capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route }
         : capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo };
     }
+    const tiers = sameTiers ? last!.tiers : tierScratch.slice(0, tierCount);
     const mid = midText(best, c.ratePrecision + 2);
-    return volatility
+    if (last && routes === last.routes && tiers === last.tiers && mid === last.mid && tickTs === last.tickTs && oldestTickUs === last.oldestTickUs && sameVolatility(volatility, last.volatility))
+      return last;
+    return (pc.last = volatility
       ? { corridor: id, tradeable: true, mid, routes, tiers, tickTs, oldestTickUs, configVersion: version, volatility }
-      : { corridor: id, tradeable: true, mid, routes, tiers, tickTs, oldestTickUs, configVersion: version };
+      : { corridor: id, tradeable: true, mid, routes, tiers, tickTs, oldestTickUs, configVersion: version });
   }
 }
 
