@@ -71,7 +71,7 @@ interface Candidate {
   midText: string | undefined;
   midDp: number;
   /** Customer rate texts by spread factor: [factor, text, factor, text ...] (a handful: a small array, not a Map). */
-  byFactor: (Ratio | string)[] | undefined;
+  byFactor: (Ratio | string | undefined)[] | undefined;
   /** The route as `shownFor`'s snapshots show it, and the tiers its partners' limit caps (bit i: tier i < 31). */
   shownFor: PreparedCorridor | undefined;
   shown: Route | undefined;
@@ -179,14 +179,21 @@ function midText(r: Candidate, dp: number): string {
 
 /**
  * Customer rate: routeRate * (1 - spreadBps/10000), rounded down (the factor comes scaled by 10^precision); kept
- * on the route, by the spread factor.
+ * on the route, by the spread factor, one per tier (an array of its final size: one that grows by push
+ * reserves some twenty slots at once). When the market state changes, the other factors take their places.
  */
-function customerRate(r: Candidate, factor: Ratio, precision: number): string {
-  const seen = r.byFactor;
-  if (seen) for (let i = 0; i < seen.length; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
+function customerRate(r: Candidate, factor: Ratio, precision: number, tiers: number): string {
+  let seen = r.byFactor;
+  if (!seen || seen.length !== 2 * tiers) seen = r.byFactor = new Array<Ratio | string | undefined>(2 * tiers);
+  let i = 0;
+  for (; i < seen.length && seen[i] !== undefined; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
   const text = productDown(r.rate, factor, precision);
-  if (seen) seen.push(factor, text);
-  else r.byFactor = [factor, text];
+  if (i === seen.length) {
+    seen.fill(undefined);
+    i = 0;
+  }
+  seen[i] = factor;
+  seen[i + 1] = text;
   return text;
 }
 
@@ -576,7 +583,7 @@ class BatchPricer {
       const t = c.tiers[i]!;
       const r = chosen[i];
       const { parts, factor } = spreadOf(pc, i, this.#closed, this.#volatile);
-      const rate = r ? customerRate(r, factor, c.ratePrecision) : null;
+      const rate = r ? customerRate(r, factor, c.ratePrecision, tierCount) : null;
       const route = r ? order.indexOf(chosenAt[i]!) : null;
       const cap = r?.shown!.maxAmount;
       const capped = cap !== undefined && (i < 31 ? (r!.caps & (1 << i)) !== 0 : capsTier(cap, c, i));
