@@ -5,14 +5,13 @@
 
 /**
  * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten).
- * `approx` (n / d as a double, made on first comparison) orders most pairs without a BigInt multiplication: it
- * only ever decides what it decides with certainty (see cmp). (Not a number field from the start: V8 would box
- * one for every ratio made, compared or not.)
+ * `approx` (n / d as a double, made on first comparison; NaN before) orders most pairs without a BigInt
+ * multiplication: it only ever decides what it decides with certainty (see cmp).
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  approx: number | undefined;
+  approx: number;
 }
 
 const POW10: bigint[] = [1n];
@@ -21,7 +20,7 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, approx: undefined });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, approx: Number.NaN });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
@@ -65,7 +64,10 @@ export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
  * exact value, relative, so two approximations further apart than APART (relative) order their exact values.
  * Only ever a shortcut to a sign or a bound: no rate is carried or computed in floating point.
  */
-const approx = (a: Ratio): number => (a.approx ??= Number(a.n) / Number(a.d));
+function approx(a: Ratio): number {
+  const x = a.approx;
+  return x === x ? x : (a.approx = Number(a.n) / Number(a.d));
+}
 
 const APART = 1e-12;
 
