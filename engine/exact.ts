@@ -4,15 +4,16 @@
 // property tests hold these results to; it rounds 1 / ask to 40 digits where this keeps it exact.
 
 /**
- * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten).
- * `approx` (n / d as a double, made on first comparison; NaN before) orders most pairs without a BigInt
- * multiplication: it only ever decides what it decides with certainty (see cmp).
+ * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication.
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  approx: number;
+  key: bigint | undefined;
 }
+
+const KEY_DP = 30;
 
 const POW10: bigint[] = [1n];
 export function pow10(k: number): bigint {
@@ -20,7 +21,7 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, approx: Number.NaN });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
@@ -59,28 +60,15 @@ export const half = (a: Ratio): Ratio => of(a.n, a.d * 2n);
 /** 2 / a, for a > 0. */
 export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
 
-/**
- * a as a double. Number(bigint) rounds once, and so does the division: the result is within 3 * 2^-53 of the
- * exact value, relative, so two approximations further apart than APART (relative) order their exact values.
- * Only ever a shortcut to a sign or a bound: no rate is carried or computed in floating point.
- */
-function approx(a: Ratio): number {
-  const x = a.approx;
-  return x === x ? x : (a.approx = Number(a.n) / Number(a.d));
-}
-
-const APART = 1e-12;
-
-/** Sign of a - b (a, b >= 0): by their approximations where those are clearly apart, exactly where they are not. */
+/** Sign of a - b: by the keys where they differ (floor is monotonic), exactly where they do not. */
 export function cmp(a: Ratio, b: Ratio): number {
   if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
-  const x = approx(a);
-  const y = approx(b);
-  if (x > y * (1 + APART)) return 1;
-  if (y > x * (1 + APART)) return -1;
-  const p = a.n * b.d;
-  const q = b.n * a.d;
-  return p > q ? 1 : p < q ? -1 : 0;
+  const ka = (a.key ??= (a.n * pow10(KEY_DP)) / a.d);
+  const kb = (b.key ??= (b.n * pow10(KEY_DP)) / b.d);
+  if (ka !== kb) return ka > kb ? 1 : -1;
+  const x = a.n * b.d;
+  const y = b.n * a.d;
+  return x > y ? 1 : x < y ? -1 : 0;
 }
 
 /** 1 - bps/10000: what a fee or a spread leaves of a rate. */
@@ -91,13 +79,6 @@ export function bpsFactor(bps: string): Ratio {
 
 /** true when x is further than bps from ref (both > 0): |x - ref| * 10000 > bps * ref. */
 export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
-  // The distance in bps, |x / ref - 1| * 10000, from approximations: off by at most ~1e-11 * (1 + distance / 10000)
-  // plus ~1e-15 of the bound. Clearly on one side of the bound, that decides; near it, the exact test does.
-  const distance = Math.abs(approx(x) / approx(ref) - 1) * 10_000;
-  const bound = approx(bps);
-  const margin = 1e-9 * (1 + distance + bound);
-  if (distance > bound + margin) return true;
-  if (distance < bound - margin) return false;
   const diff = x.n * ref.d - ref.n * x.d;
   return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
 }
