@@ -5,15 +5,12 @@
 
 /**
  * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
- * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication; `texts`
- * keeps its decimal strings, so a rate that lives across batches is formatted once.
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication.
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  key?: bigint;
-  /** Decimal strings made of it, as [tag, text, tag, text ...] (a handful at most: a small array, not a Map). */
-  texts?: (number | string)[];
+  key: bigint | undefined;
 }
 
 const KEY_DP = 30;
@@ -24,9 +21,7 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-export const ONE: Ratio = { n: 1n, d: 1n };
-
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined, texts: undefined });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
@@ -35,7 +30,29 @@ export function ratio(s: string): Ratio {
   return of(BigInt(s.slice(0, dot) + s.slice(dot + 1)), pow10(s.length - dot - 1));
 }
 
+/**
+ * The plain decimal s[from, to) as ratio() reads it. Digits that fit a double exactly (below 2^53) are read in
+ * place, without the substrings ratio() makes.
+ */
+export function ratioIn(s: string, from: number, to: number): Ratio {
+  if (to - from > 17) return ratio(s.slice(from, to));
+  let n = 0;
+  let places = -1;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      n = n * 10 + c;
+      if (places >= 0) places++;
+    } else if (c === -2 && places < 0) places = 0; // the dot
+    else return ratio(s.slice(from, to));
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return ratio(s.slice(from, to));
+  return of(BigInt(n), places > 0 ? pow10(places) : 1n);
+}
+
 export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
+/** a / b, for b > 0. */
+export const div = (a: Ratio, b: Ratio): Ratio => of(a.n * b.d, a.d * b.n);
 export const add = (a: Ratio, b: Ratio): Ratio => (a.d === b.d ? of(a.n + b.n, a.d) : of(a.n * b.d + b.n * a.d, a.d * b.d));
 /** 1 / a, for a > 0. */
 export const inverse = (a: Ratio): Ratio => of(a.d, a.n);
@@ -66,56 +83,50 @@ export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
   return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
 }
 
-/** An integer count of 10^-dp units as a decimal string with exactly dp places (dp >= 0, v >= 0). */
-function fixed(v: bigint, dp: number): string {
-  if (dp === 0) return v.toString();
-  const digits = v.toString().padStart(dp + 1, '0');
-  return `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
-}
+const ZEROS: string[] = [''];
+const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));
 
-/** The text of `a` under `tag`, if made before. */
-function memoOf(a: Ratio, tag: number): string | undefined {
-  const t = a.texts;
-  if (t) for (let i = 0; i < t.length; i += 2) if (t[i] === tag) return t[i + 1] as string;
-  return undefined;
-}
-
-function remember(a: Ratio, tag: number, s: string): string {
-  if (a.texts) a.texts.push(tag, s);
-  else a.texts = [tag, s];
-  return s;
+/**
+ * v / 10^dp (v >= 0) as a decimal string with dp places ("83.5800"), or with `trim` without the fraction's
+ * trailing zeros ("84", "1.17"). Built from v's digits directly: two or three strings on the way, not six.
+ */
+function decimalText(v: bigint, dp: number, trim: boolean): string {
+  const digits = v.toString();
+  if (dp === 0) return digits;
+  const intLen = digits.length - dp;
+  let end = digits.length;
+  if (trim) while (end > 0 && end > intLen && digits.charCodeAt(end - 1) === 48) end--; // '0'
+  if (intLen <= 0) return end === 0 ? '0' : `0.${zeros(-intLen)}${digits.slice(0, end)}`;
+  return end === intLen ? digits.slice(0, intLen) : `${digits.slice(0, intLen)}.${digits.slice(intLen, end)}`;
 }
 
 /**
- * a (>= 0) rounded down to dp places, trailing zeros kept ("83.5800"): decimal.js toFixed(dp, ROUND_DOWN).
- * `keep`: remember the text on `a` (false for a ratio made for this one text).
+ * floor(a * b) as a decimal string with dp places, where b is already scaled by 10^dp: a rate times a spread
+ * factor rounded down (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product.
  */
-export function toFixedDown(a: Ratio, dp: number, keep = true): string {
-  if (!keep) return fixed((a.n * pow10(dp)) / a.d, dp);
-  return memoOf(a, -1 - dp) ?? remember(a, -1 - dp, fixed((a.n * pow10(dp)) / a.d, dp));
+export function productDown(a: Ratio, b: Ratio, dp: number): string {
+  return decimalText((a.n * b.n) / (a.d * b.d), dp, false);
 }
+
+/** a * 10^dp: a factor made ready for productDown. */
+export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export function toRounded(a: Ratio, dp: number): string {
-  return memoOf(a, dp) ?? remember(a, dp, rounded(a, dp));
+  const scaledN = a.n * pow10(dp);
+  let q = scaledN / a.d;
+  const twice = (scaledN - q * a.d) * 2n;
+  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
+  return decimalText(q, dp, true);
 }
 
-/** Sorts a small array in place, stably, without the temporary arrays Array.prototype.sort makes. */
-export function sortSmall<T>(xs: T[], order: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < xs.length; i++) {
+/** Sorts xs[0, n) in place, stably, without the temporary arrays Array.prototype.sort makes. */
+export function sortSmall<T>(xs: T[], n: number, order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < n; i++) {
     const x = xs[i]!;
     let j = i - 1;
     for (; j >= 0 && order(xs[j]!, x) > 0; j--) xs[j + 1] = xs[j]!;
     xs[j + 1] = x;
   }
   return xs;
-}
-
-function rounded(a: Ratio, dp: number): string {
-  const scaled = a.n * pow10(dp);
-  let q = scaled / a.d;
-  const twice = (scaled - q * a.d) * 2n;
-  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
-  const s = fixed(q, dp);
-  return dp === 0 ? s : s.replace(/\.?0+$/, '');
 }

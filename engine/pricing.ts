@@ -1,17 +1,21 @@
 // Route search and spreads for one batch. Runs inside the pricing workers, no I/O. Arithmetic is exact, on
 // BigInt rationals (exact.ts); decimal strings come in (ticks, config) and go out (rates), nothing in between.
 // Its only state is memos that save work and never change an answer: the latest parsed tick per partner and
-// pair, and the prepared config (numeric indices for pairs, hops and corridors; spreads, fees and limits worked
-// out once).
+// pair (with its legs, the routes made of them and their texts), and the prepared config (numeric indices for
+// pairs, hops and corridors; spreads, fees and limits worked out once; lists reused from batch to batch).
 //
 //   ticks ─► fresh, enabled, not an outlier ─► legs per hop, best first ─► routes: direct | via pivot
 //         ─► per tier: best route inside the partners' limits ─► spread parts ─► customer rate (rounded down)
+//
+// A batch allocates little: an unchanged tick line is found again without slicing it, and what a snapshot shows
+// of a leg or a route (RouteLeg, Route: never changed once made) is made once and shared by every snapshot that
+// shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, fartherThan, half, inverse, mul, ratio, sortSmall, toFixedDown, toRounded, twiceInverse, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, div, fartherThan, half, inverse, mul, productDown, ratio, ratioIn, scaled, sortSmall, toRounded, twiceInverse, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
-import type { BookTick, Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
+import type { Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
 
 const LEG_DP = 10;
 /** The volatility sums take the mid to this many places (they keep 12 significant digits). */
@@ -19,15 +23,24 @@ const VOL_DP = 40;
 /** More decayed periods than this leave nothing of the old sum worth computing. */
 const MAX_DECAY_PERIODS = 10_000;
 
+/** A tick line (tick-wire.ts) parsed once: its prices as exact ratios. */
 interface ParsedTick {
   line: string;
-  tick: BookTick;
+  partner: string;
+  pair: string;
+  seq: number;
+  receivedAtUs: number;
+  asOfUs: number;
   bid: Ratio;
   ask: Ratio;
   /** bid + ask: twice the mid, which is all the outlier check needs (it compares ratios). */
   twiceMid: Ratio;
-  /** Legs by orientation (0 direct, 1 inverted), computed on first use: one tick serves many corridors. */
-  legs: [Leg | undefined, Leg | undefined];
+  /** Its legs, at the bid and at 1 / ask, computed on first use: one tick serves many corridors. */
+  bidLeg: Leg | undefined;
+  askLeg: Leg | undefined;
+  /** The config whose pair index `pairIx` is (-1: a pair it does not use). */
+  filed: Prepared | undefined;
+  pairIx: number;
 }
 
 /** One tick in one direction, fee included. */
@@ -36,34 +49,88 @@ interface Leg {
   inverted: boolean;
   feeBps: string;
   rate: Ratio;
-  /** Computed only for legs of a published route. */
-  rateText?: string;
-  /** Computed only for legs of a corridor's best route, whose mid is published. */
-  mid?: Ratio;
+  /** Mid of the pair quote in this direction, for legs of a corridor's best route. */
+  mid: Ratio | undefined;
+  /** The leg as routes show it, for legs of a published route. */
+  shown: RouteLeg | undefined;
   /** The direct route on this leg alone, made on first use. */
-  direct?: Candidate;
-  /** Two-leg routes starting with this leg, by their second leg (with their mid), kept while both ticks live. */
-  crosses?: Map<Leg, Candidate & { mid?: Ratio }>;
+  direct: Candidate | undefined;
+  /** Two-leg routes starting with this leg (a few: second legs come and go while a first one stays). */
+  crosses: Candidate[] | undefined;
+}
+
+/** A route: one leg, or two through a pivot; with what is made of it once, for as long as its ticks live. */
+interface Candidate {
+  first: Leg;
+  second: Leg | undefined;
+  legs: Leg[];
+  rate: Ratio;
+  /** The product of its legs' mids. */
+  mid: Ratio | undefined;
+  /** The mid's text at `midDp` places. */
+  midText: string | undefined;
+  midDp: number;
+  /** Customer rate texts by spread factor: [factor, text, factor, text ...] (a handful: a small array, not a Map). */
+  byFactor: (Ratio | string | undefined)[] | undefined;
+  /** The route as `shownFor`'s snapshots show it, and the tiers its partners' limit caps (bit i: tier i < 31). */
+  shownFor: PreparedCorridor | undefined;
+  shown: Route | undefined;
+  caps: number;
+}
+
+/** Parses a run of digits as a number (timestamps, seq); anything else as Number() would. */
+function numberIn(s: string, from: number, to: number): number {
+  if (to - from > 16) return Number(s.slice(from, to));
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number(s.slice(from, to));
+    n = n * 10 + c;
+  }
+  // Below 2^53 every step was exact; above, Number() rounds as it does.
+  return n <= Number.MAX_SAFE_INTEGER ? n : Number(s.slice(from, to));
 }
 
 /**
- * The latest tick per partner and pair ("lp-a USD/INR"), reused while its wire line is the same (a line names
- * prices, seq and times, so the same line is the same tick). Only the latest is kept: a replaced tick, its legs
- * and their memos die young, which keeps the young generation's collections cheap.
+ * "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>" (tick-wire.ts). `prev`: the stream's tick
+ * before, whose partner and pair strings it takes when they are the same.
  */
-const latestTicks = new Map<string, ParsedTick>();
+function parseTick(line: string, prev: ParsedTick | undefined): ParsedTick {
+  const partnerEnd = line.indexOf(' ');
+  const pairEnd = line.indexOf(' ', partnerEnd + 1);
+  const bidEnd = line.indexOf(' ', pairEnd + 1);
+  const askEnd = line.indexOf(' ', bidEnd + 1);
+  const tsEnd = line.indexOf(' ', askEnd + 1);
+  const seqEnd = line.indexOf(' ', tsEnd + 1);
+  const receivedEnd = line.indexOf(' ', seqEnd + 1);
+  const bid = ratioIn(line, pairEnd + 1, bidEnd);
+  const ask = ratioIn(line, bidEnd + 1, askEnd);
+  const same = prev !== undefined && prev.partner.length === partnerEnd && prev.pair.length === pairEnd - partnerEnd - 1 && line.startsWith(prev.partner) && line.startsWith(prev.pair, partnerEnd + 1);
+  return {
+    line, partner: same ? prev.partner : line.slice(0, partnerEnd), pair: same ? prev.pair : line.slice(partnerEnd + 1, pairEnd),
+    seq: numberIn(line, tsEnd + 1, seqEnd), receivedAtUs: numberIn(line, seqEnd + 1, receivedEnd), asOfUs: numberIn(line, receivedEnd + 1, line.length),
+    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1,
+  };
+}
 
-function parseLine(line: string, pairEnd: number): ParsedTick {
-  const key = line.slice(0, pairEnd);
-  let p = latestTicks.get(key);
-  if (p?.line === line) return p;
-  const [partner, pair, bidText, askText, ts, seq, receivedAtUs, asOfUs] = line.split(' ') as [string, string, string, string, string, string, string, string];
-  const tick: BookTick = { partner, pair, bid: bidText, ask: askText, ts: Number(ts), seq: Number(seq), receivedAtUs: Number(receivedAtUs), asOfUs: Number(asOfUs) };
-  const bid = ratio(bidText);
-  const ask = ratio(askText);
+/**
+ * The latest tick per partner and pair, by a hash of "partner pair", reused while its wire line is the same (a
+ * line names prices, seq and times, so the same line is the same tick). Only the latest is kept: a replaced tick,
+ * its legs and their memos die young, which keeps the young generation's collections cheap. Two streams whose
+ * hashes collide only take each other's place (the line is compared in full).
+ */
+const latestTicks = new Map<number, ParsedTick>();
+
+/** The tick of the line text[at, end), whose "partner pair" ends at pairEnd. */
+function tickAt(text: string, at: number, end: number, pairEnd: number): ParsedTick {
+  let h = 0x811c9dc5;
+  for (let i = at; i < pairEnd; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const p = latestTicks.get(h);
+  if (p !== undefined && p.line.length === end - at && text.startsWith(p.line, at)) return p;
   if (latestTicks.size >= 4_096) latestTicks.clear();
-  latestTicks.set(key, (p = { line, tick, bid, ask, twiceMid: add(bid, ask), legs: [undefined, undefined] }));
-  return p;
+  const parsed = parseTick(text.slice(at, end), p);
+  latestTicks.set(h, parsed);
+  return parsed;
 }
 
 const feeFactors = new Map<string, Ratio>();
@@ -71,57 +138,87 @@ const feeFactor = (bps: string): Ratio => feeFactors.get(bps) ?? feeFactors.set(
 
 /** Route rate of one leg: pair S/R gives bid; pair R/S gives 1 / ask. A partner fee scales it by (1 - fee/10000). */
 function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
-  const at = inverted ? 1 : 0;
-  const seen = p.legs[at];
+  const seen = inverted ? p.askLeg : p.bidLeg;
   if (seen && seen.feeBps === feeBps) return seen;
-  const raw = inverted ? inverse(p.ask) : p.bid;
-  return (p.legs[at] = { p, inverted, feeBps, rate: feeBps === '0' ? raw : mul(raw, feeFactor(feeBps)) });
+  const fee = feeBps === '0' ? undefined : feeFactor(feeBps);
+  const rate = inverted ? (fee ? div(fee, p.ask) : inverse(p.ask)) : fee ? mul(p.bid, fee) : p.bid;
+  const l: Leg = { p, inverted, feeBps, rate, mid: undefined, shown: undefined, direct: undefined, crosses: undefined };
+  if (inverted) p.askLeg = l;
+  else p.bidLeg = l;
+  return l;
 }
 
-const rateTextOf = (l: Leg): string => (l.rateText ??= toRounded(l.rate, LEG_DP));
+const candidate = (first: Leg, second: Leg | undefined, rate: Ratio): Candidate => ({
+  first, second, legs: second ? [first, second] : [first], rate, mid: undefined, midText: undefined, midDp: 0, byFactor: undefined, shownFor: undefined, shown: undefined, caps: 0,
+});
+
+const directOf = (l: Leg): Candidate => (l.direct ??= candidate(l, undefined, l.rate));
+
+function crossOf(first: Leg, second: Leg): Candidate {
+  let crosses = first.crosses;
+  if (crosses) for (let i = 0; i < crosses.length; i++) if (crosses[i]!.second === second) return crosses[i]!;
+  if (!crosses || crosses.length >= 16) first.crosses = crosses = [];
+  const c = candidate(first, second, mul(first.rate, second.rate));
+  crosses.push(c);
+  return c;
+}
 
 /** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
 const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceMid) : half(l.p.twiceMid));
 
-const directOf = (l: Leg): Candidate => (l.direct ??= { legs: [l], rate: l.rate });
-
-function crossOf(first: Leg, second: Leg): Candidate & { mid?: Ratio } {
-  const crosses = (first.crosses ??= new Map());
-  let c = crosses.get(second);
-  if (!c && crosses.size >= 16) crosses.clear(); // second legs come and go while a first one stays: keep a few
-  if (!c) crosses.set(second, (c = { legs: [first, second], rate: mul(first.rate, second.rate) }));
-  return c;
-}
-
 /** The mid of a route: the product of its legs' mids. */
-function routeMid(legs: Leg[]): Ratio {
-  if (legs.length === 1) return midOf(legs[0]!);
-  const c = crossOf(legs[0]!, legs[1]!);
-  return (c.mid ??= mul(midOf(legs[0]!), midOf(legs[1]!)));
-}
+const routeMid = (r: Candidate): Ratio => (r.mid ??= r.second ? mul(midOf(r.first), midOf(r.second)) : midOf(r.first));
 
-/** Customer rate: routeRate * (1 - spreadBps/10000), rounded down; kept on the route rate, by the spread factor. */
-function customerRate(route: Ratio & { byFactor?: (Ratio | string)[] }, factor: Ratio, precision: number): string {
-  const seen = route.byFactor;
-  if (seen) for (let i = 0; i < seen.length; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
-  const text = toFixedDown(mul(route, factor), precision, false);
-  if (seen) seen.push(factor, text);
-  else route.byFactor = [factor, text];
-  return text;
+function midText(r: Candidate, dp: number): string {
+  if (r.midText === undefined || r.midDp !== dp) {
+    r.midText = toRounded(routeMid(r), dp);
+    r.midDp = dp;
+  }
+  return r.midText;
 }
 
 /**
- * A route's leg as the snapshot carries it. The one place route legs are built: what a leg says about its
- * tick's age is decided here.
+ * Customer rate: routeRate * (1 - spreadBps/10000), rounded down (the factor comes scaled by 10^precision); kept
+ * on the route, by the spread factor, one per tier (an array of its final size: one that grows by push
+ * reserves some twenty slots at once). When the market state changes, the other factors take their places.
  */
-/** A route leg as the hub holds it: its tick's time, from which a quote takes the leg's age when it is made. */
-function routeLeg(l: Leg): RouteLeg {
-  return { partner: l.p.tick.partner, pair: l.p.tick.pair, rate: rateTextOf(l), tickTs: l.p.tick.asOfUs };
+function customerRate(r: Candidate, factor: Ratio, precision: number, tiers: number): string {
+  let seen = r.byFactor;
+  if (!seen || seen.length !== 2 * tiers) seen = r.byFactor = new Array<Ratio | string | undefined>(2 * tiers);
+  let i = 0;
+  for (; i < seen.length && seen[i] !== undefined; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
+  const text = productDown(r.rate, factor, precision);
+  if (i === seen.length) {
+    seen.fill(undefined);
+    i = 0;
+  }
+  seen[i] = factor;
+  seen[i + 1] = text;
+  return text;
 }
 
-interface Candidate {
-  legs: Leg[];
-  rate: Ratio;
+/** A route leg as the hub holds it: its tick's time, from which a quote takes the leg's age when it is made. */
+const shownLeg = (l: Leg): RouteLeg => (l.shown ??= { partner: l.p.partner, pair: l.p.pair, rate: toRounded(l.rate, LEG_DP), tickTs: l.p.asOfUs });
+
+/** Whether a route's limit caps tier i (is below the tier's top). */
+const capsTier = (maxAmount: string, c: PricingCorridorConfig, i: number): boolean => compare(maxAmount, c.tiers[i]!.upTo ?? c.maxAmount) < 0;
+
+/** The route as a corridor's snapshot shows it (with the largest amount all its partners take), made once. */
+function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
+  if (r.shownFor === pc) return r.shown!;
+  const c = pc.c;
+  let maxAmount: string | undefined;
+  for (const l of r.legs) {
+    const limit = c.partnerMaxAmounts[l.p.partner];
+    if (limit !== undefined && (maxAmount === undefined || compare(limit, maxAmount) < 0)) maxAmount = limit;
+  }
+  const first = shownLeg(r.first);
+  const route: Route = r.second ? { rate: toRounded(r.rate, LEG_DP), legs: [first, shownLeg(r.second)] } : { rate: first.rate, legs: [first] };
+  if (maxAmount !== undefined) route.maxAmount = maxAmount;
+  r.caps = 0;
+  if (maxAmount !== undefined) for (let i = 0; i < Math.min(c.tiers.length, 31); i++) if (capsTier(maxAmount, c, i)) r.caps |= 1 << i;
+  r.shownFor = pc;
+  return (r.shown = route);
 }
 
 /** Partners a route may not use for some amount. */
@@ -131,15 +228,28 @@ interface Exclusion {
 
 const NO_EXCLUSION: Exclusion = { partners: new Set() };
 
-/** Eligible ticks of one pair under one staleness bound. */
+/** A list reused from batch to batch: its first `n` items are this batch's. */
+class List<T> {
+  readonly xs: T[] = [];
+  n = 0;
+  push(x: T): void {
+    this.xs[this.n++] = x;
+  }
+}
+
+/** Eligible ticks of one pair under one staleness bound, worked out once per batch (`batch`). */
 interface Slot {
   pair: number;
   maxStalenessMs: number;
+  batch: number;
+  ticks: List<ParsedTick>;
 }
 
-/** Every leg turning one currency into another under one staleness bound: slots, with their orientation. */
+/** Every leg turning one currency into another under one staleness bound, best first, once per batch. */
 interface Hop {
   shapes: { slot: number; inverted: boolean }[];
+  batch: number;
+  legs: List<Leg>;
 }
 
 /** What depends only on the config, per corridor, worked out when the config arrives. */
@@ -153,9 +263,13 @@ interface PreparedCorridor {
   top: Exclusion[];
   /** Per tier: partners that take no more than the tier's bottom amount. */
   bottom: Exclusion[];
-  /** Spread per tier and market state, at tier * 4 + closed * 2 + volatile, worked out on first use. */
+  /** Spread per tier and market state, at tier * 4 + closed * 2 + volatile, worked out on first use; its factor scaled by 10^ratePrecision. */
   spreads: ({ parts: SpreadParts; factor: Ratio } | undefined)[];
   decay?: string;
+  /** Whether a sum of squared returns is above the volatility threshold: the sum changes once per sample period, not per batch. */
+  above: Map<string, boolean>;
+  /** The corridor's last tradeable snapshot, whose parts (never changed once made) the next one reuses where they are the same. */
+  last: PricedCorridor | undefined;
 }
 
 interface Prepared {
@@ -165,8 +279,8 @@ interface Prepared {
   hops: Hop[];
   corridors: Map<string, PreparedCorridor>;
   outlierBps: Ratio;
-  /** Whether a sum of squared returns is above a threshold: the sum changes once per sample period, not per batch. */
-  above: Map<string, boolean>;
+  /** This batch's ticks per pair index. */
+  byPair: List<ParsedTick>[];
 }
 
 let prepared: Prepared | undefined;
@@ -190,12 +304,13 @@ function prepare(cfg: PricingConfig): Prepared {
   const slotOf = (pair: string, maxStalenessMs: number): number => {
     if (!pairs.has(pair)) pairs.set(pair, pairs.size);
     const key = `${pair} ${maxStalenessMs}`;
-    if (!slotIds.has(key)) slotIds.set(key, slots.push({ pair: pairs.get(pair)!, maxStalenessMs }) - 1);
+    if (!slotIds.has(key)) slotIds.set(key, slots.push({ pair: pairs.get(pair)!, maxStalenessMs, batch: -1, ticks: new List() }) - 1);
     return slotIds.get(key)!;
   };
   const hopOf = (from: string, to: string, maxStalenessMs: number): number => {
     const key = `${from} ${to} ${maxStalenessMs}`;
-    if (!hopIds.has(key)) hopIds.set(key, hops.push({ shapes: legShapes(from, to).map((s) => ({ slot: slotOf(s.pair, maxStalenessMs), inverted: s.inverted })) }) - 1);
+    if (!hopIds.has(key))
+      hopIds.set(key, hops.push({ shapes: legShapes(from, to).map((s) => ({ slot: slotOf(s.pair, maxStalenessMs), inverted: s.inverted })), batch: -1, legs: new List() }) - 1);
     return hopIds.get(key)!;
   };
   const corridors = new Map<string, PreparedCorridor>();
@@ -209,9 +324,12 @@ function prepare(cfg: PricingConfig): Prepared {
       bottom: c.tiers.map((_, i) => exclusion(c, i === 0 ? undefined : c.tiers[i - 1]!.upTo, true, known)),
       spreads: [],
       ...(c.volatility ? { decay: oneMinusRatio(c.volatility.sampleMs, c.volatility.windowMs) } : {}),
+      above: new Map(),
+      last: undefined,
     });
   }
-  return (prepared = { cfg, pairs, slots, hops, corridors, outlierBps: ratio(cfg.outlierBps), above: new Map() });
+  const byPair = Array.from({ length: pairs.size }, () => new List<ParsedTick>());
+  return (prepared = { cfg, pairs, slots, hops, corridors, outlierBps: ratio(cfg.outlierBps), byPair });
 }
 
 /** The config a batch names, if this worker has it; a batch that carries one installs it. */
@@ -232,7 +350,7 @@ function spreadOf(pc: PreparedCorridor, tier: number, closed: boolean, volatile:
       skewBps: c.skewBps,
     };
     const totalBps = clamp(sumBps(Object.values(parts)), c.minSpreadBps, c.maxSpreadBps);
-    pc.spreads[at] = s = { parts: { ...parts, totalBps }, factor: bpsFactor(totalBps) };
+    pc.spreads[at] = s = { parts: { ...parts, totalBps }, factor: scaled(bpsFactor(totalBps), c.ratePrecision) };
   }
   return s;
 }
@@ -240,34 +358,52 @@ function spreadOf(pc: PreparedCorridor, tier: number, closed: boolean, volatile:
 const byRateDesc = (a: { rate: Ratio }, b: { rate: Ratio }) => cmp(b.rate, a.rate);
 const byTwiceMid = (a: ParsedTick, b: ParsedTick) => cmp(a.twiceMid, b.twiceMid);
 
+const unavailable = (corridor: string, reason: UnavailableReason, configVersion: string): PricedCorridor => ({
+  corridor, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion,
+});
+
+/** Numbers the batches, so that lists reused from one to the next know whether they are this batch's. */
+let batches = 0;
+
+/** Scratch lists of one corridor's pricing (one corridor is priced at a time). */
+const sorted: ParsedTick[] = [];
+const families = new List<Candidate>();
+const kept = new List<Candidate>();
+const chosen: (Candidate | undefined)[] = [];
+const chosenAt: number[] = [];
+const order: number[] = [];
+const tierScratch: TierPrice[] = [];
+
+const sameVolatility = (a: VolatilityState | undefined, b: VolatilityState | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.mid === b.mid && a.atMs === b.atMs && a.sumSquares === b.sumSquares);
+
 /** Prices one batch: every corridor in it under the one config the batch names. */
-export class BatchPricer {
+class BatchPricer {
   readonly #prep: Prepared;
-  /** Ticks per pair index. */
-  readonly #byPair: ParsedTick[][];
-  /** Per slot and per hop, worked out on first use in this batch. */
-  readonly #eligible: (ParsedTick[] | undefined)[];
-  readonly #legs: (Leg[] | undefined)[];
-  readonly #searched = new Map<PreparedCorridor, Map<Exclusion, Candidate[]>>();
+  readonly #batch: number;
   readonly #closed: boolean;
-  /** Ticks held out as outliers, "partner pair seq". */
-  readonly heldOut = new Set<string>();
+  /** Ticks held out as outliers, "partner pair seq" (made on the first one). */
+  heldOut: Set<string> | undefined;
+  /** Whether the corridor priced last is volatile (#volatility sets it). */
+  #volatile = false;
 
   constructor(private readonly batch: PricingBatch, private readonly cfg: PricingConfig) {
     const prep = (this.#prep = prepare(cfg));
-    this.#byPair = Array.from({ length: prep.pairs.size }, () => []);
-    this.#eligible = new Array(prep.slots.length);
-    this.#legs = new Array(prep.hops.length);
+    this.#batch = ++batches;
+    for (const list of prep.byPair) list.n = 0;
     const text = batch.ticks;
     for (let at = 0; at < text.length; ) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
-      const line = text.slice(at, end);
+      let pairEnd = text.indexOf(' ', text.indexOf(' ', at) + 1);
+      if (pairEnd < 0 || pairEnd > end) pairEnd = end;
+      const p = tickAt(text, at, end, pairEnd);
       at = end + 1;
-      const space = line.indexOf(' ');
-      const pairEnd = line.indexOf(' ', space + 1);
-      const pair = prep.pairs.get(line.slice(space + 1, pairEnd));
-      if (pair !== undefined) this.#byPair[pair]!.push(parseLine(line, pairEnd));
+      if (p.filed !== prep) {
+        p.filed = prep;
+        p.pairIx = prep.pairs.get(p.pair) ?? -1;
+      }
+      if (p.pairIx >= 0) prep.byPair[p.pairIx]!.push(p);
     }
     this.#closed = marketClosed(batch.nowMs);
   }
@@ -276,171 +412,215 @@ export class BatchPricer {
    * Fresh ticks of enabled partners on a pair, less outliers: a tick further than outlierBps from the median
    * of the other fresh partners' mids (with an even count, further than that from both middle values).
    */
-  #eligibleTicks(slot: number): ParsedTick[] {
-    let out = this.#eligible[slot];
-    if (out) return out;
-    const { pair, maxStalenessMs } = this.#prep.slots[slot]!;
-    const fresh: ParsedTick[] = [];
-    for (const p of this.#byPair[pair]!) if (this.cfg.partners[p.tick.partner]?.enabled && this.batch.nowMs - p.tick.asOfUs / 1000 <= maxStalenessMs) fresh.push(p);
-    out = fresh;
-    if (fresh.length > 1) {
-      const bps = this.#prep.outlierBps;
-      const sorted = sortSmall(fresh.slice(), byTwiceMid);
-      // Every distance to a median is at most max - min: when that is inside the bound, no one is an outlier.
-      if (fartherThan(sorted[sorted.length - 1]!.twiceMid, sorted[0]!.twiceMid, bps)) {
-        out = fresh.filter((p) => {
-          const others = sorted.filter((o) => o !== p);
-          const hi = others[others.length >> 1]!;
-          const lo = others[(others.length - 1) >> 1]!;
-          const far = fartherThan(p.twiceMid, hi.twiceMid, bps) && (lo === hi || fartherThan(p.twiceMid, lo.twiceMid, bps));
-          if (far) this.heldOut.add(`${p.tick.partner} ${p.tick.pair} ${p.tick.seq}`);
-          return !far;
-        });
-      }
+  #eligibleTicks(at: number): List<ParsedTick> {
+    const slot = this.#prep.slots[at]!;
+    const fresh = slot.ticks;
+    if (slot.batch === this.#batch) return fresh;
+    slot.batch = this.#batch;
+    fresh.n = 0;
+    const ticks = this.#prep.byPair[slot.pair]!;
+    for (let i = 0; i < ticks.n; i++) {
+      const p = ticks.xs[i]!;
+      if (this.cfg.partners[p.partner]?.enabled && this.batch.nowMs - p.asOfUs / 1000 <= slot.maxStalenessMs) fresh.push(p);
     }
-    return (this.#eligible[slot] = out);
+    const n = fresh.n;
+    if (n < 2) return fresh;
+    const bps = this.#prep.outlierBps;
+    for (let i = 0; i < n; i++) sorted[i] = fresh.xs[i]!;
+    sortSmall(sorted, n, byTwiceMid);
+    // Every distance to a median is at most max - min: when that is inside the bound, no one is an outlier.
+    if (!fartherThan(sorted[n - 1]!.twiceMid, sorted[0]!.twiceMid, bps)) return fresh;
+    // The others of p are `sorted` without p: the median of n - 1 values, around p's place.
+    fresh.n = 0;
+    for (let i = 0; i < n; i++) {
+      const p = fresh.xs[i]!;
+      const skip = sorted.indexOf(p);
+      const other = (k: number) => sorted[k < skip ? k : k + 1]!;
+      const hi = other((n - 1) >> 1);
+      const lo = other((n - 2) >> 1);
+      const far = fartherThan(p.twiceMid, hi.twiceMid, bps) && (lo === hi || fartherThan(p.twiceMid, lo.twiceMid, bps));
+      if (far) (this.heldOut ??= new Set()).add(`${p.partner} ${p.pair} ${p.seq}`);
+      else fresh.push(p);
+    }
+    return fresh;
   }
 
   /** Every eligible leg of a hop, best rate first. */
-  #hop(hop: number): Leg[] {
-    let legs = this.#legs[hop];
-    if (legs) return legs;
-    legs = [];
-    for (const shape of this.#prep.hops[hop]!.shapes)
-      for (const p of this.#eligibleTicks(shape.slot)) legs.push(leg(p, shape.inverted, this.cfg.partners[p.tick.partner]!.feeBps));
-    if (legs.length > 1) sortSmall(legs, byRateDesc);
-    return (this.#legs[hop] = legs);
-  }
-
-  /** Per route family (direct, via each pivot), the best route using none of the excluded partners; best first. */
-  #routes(pc: PreparedCorridor, excluded: Exclusion): Candidate[] {
-    // Tiers that exclude the same partners share one search.
-    let byExclusion = this.#searched.get(pc);
-    if (!byExclusion) this.#searched.set(pc, (byExclusion = new Map()));
-    let found = byExclusion.get(excluded);
-    if (!found) byExclusion.set(excluded, (found = this.#search(pc, excluded)));
-    return found;
+  #hop(at: number): List<Leg> {
+    const hop = this.#prep.hops[at]!;
+    const legs = hop.legs;
+    if (hop.batch === this.#batch) return legs;
+    hop.batch = this.#batch;
+    legs.n = 0;
+    for (let s = 0; s < hop.shapes.length; s++) {
+      const shape = hop.shapes[s]!;
+      const ticks = this.#eligibleTicks(shape.slot);
+      for (let i = 0; i < ticks.n; i++) {
+        const p = ticks.xs[i]!;
+        legs.push(leg(p, shape.inverted, this.cfg.partners[p.partner]!.feeBps));
+      }
+    }
+    sortSmall(legs.xs, legs.n, byRateDesc);
+    return legs;
   }
 
   /** The best leg of a hop from a partner not excluded. */
   #pick(hop: number, excluded: Exclusion): Leg | undefined {
-    for (const l of this.#hop(hop)) if (!excluded.partners.has(l.p.tick.partner)) return l;
+    const legs = this.#hop(hop);
+    for (let i = 0; i < legs.n; i++) if (!excluded.partners.has(legs.xs[i]!.p.partner)) return legs.xs[i]!;
     return undefined;
   }
 
-  #search(pc: PreparedCorridor, excluded: Exclusion): Candidate[] {
-    const found: Candidate[] = [];
+  /** Per route family (direct, via each pivot), the best route using none of the excluded partners; best first, into `out`. */
+  #search(pc: PreparedCorridor, excluded: Exclusion, out: List<Candidate>): void {
+    out.n = 0;
     const direct = this.#pick(pc.direct, excluded);
-    if (direct) found.push(directOf(direct));
-    for (const [a, b] of pc.pivots) {
+    if (direct) out.push(directOf(direct));
+    for (let i = 0; i < pc.pivots.length; i++) {
+      const [a, b] = pc.pivots[i]!;
       const first = this.#pick(a, excluded);
       const second = first && this.#pick(b, excluded);
-      if (second) found.push(crossOf(first, second));
+      if (second) out.push(crossOf(first, second));
     }
-    return found.length > 1 ? sortSmall(found, byRateDesc) : found;
+    sortSmall(out.xs, out.n, byRateDesc);
   }
 
-  #volatility(pc: PreparedCorridor, mid: Ratio): { state?: VolatilityState; volatile: boolean } {
+  /** The best route using none of the excluded partners (the first of #search's). */
+  #best(pc: PreparedCorridor, excluded: Exclusion): Candidate | undefined {
+    if (excluded === NO_EXCLUSION) return families.n > 0 ? families.xs[0] : undefined;
+    let best: Candidate | undefined;
+    const direct = this.#pick(pc.direct, excluded);
+    if (direct) best = directOf(direct);
+    for (let i = 0; i < pc.pivots.length; i++) {
+      const [a, b] = pc.pivots[i]!;
+      const first = this.#pick(a, excluded);
+      const second = first && this.#pick(b, excluded);
+      if (!second) continue;
+      const r = crossOf(first, second);
+      if (!best || cmp(r.rate, best.rate) > 0) best = r;
+    }
+    return best;
+  }
+
+  /** The corridor's volatility state after this batch; sets #volatile. */
+  #volatility(pc: PreparedCorridor, best: Candidate): VolatilityState | undefined {
+    this.#volatile = false;
     const v = pc.c.volatility;
-    if (!v) return { volatile: false };
+    if (!v) return undefined;
     const now = this.batch.nowMs;
     const prev = this.batch.volatility[pc.id];
-    if (!prev) return { state: { mid: toRounded(mid, LEG_DP), atMs: now, sumSquares: '0' }, volatile: false };
+    if (!prev) return { mid: toRounded(routeMid(best), LEG_DP), atMs: now, sumSquares: '0' };
     const periods = Math.floor((now - prev.atMs) / v.sampleMs);
-    if (periods < 1) return { state: prev, volatile: this.#above(prev.sumSquares, v.thresholdBps) };
+    if (periods < 1) {
+      this.#volatile = this.#above(pc, prev.sumSquares);
+      return prev;
+    }
     // Once per sample period, off the per-batch path: decimal.js on the mid taken to 40 places.
+    const mid = routeMid(best);
     const sumSquares = decayedSquaredReturns(prev.sumSquares, prev.mid, toRounded(mid, VOL_DP), pc.decay!, Math.min(periods, MAX_DECAY_PERIODS));
-    return { state: { mid: toRounded(mid, LEG_DP), atMs: now, sumSquares }, volatile: this.#above(sumSquares, v.thresholdBps) };
+    this.#volatile = this.#above(pc, sumSquares);
+    return { mid: toRounded(mid, LEG_DP), atMs: now, sumSquares };
   }
 
-  #above(sumSquares: string, thresholdBps: string): boolean {
-    const key = `${sumSquares} ${thresholdBps}`;
-    const above = this.#prep.above;
-    let is = above.get(key);
+  #above(pc: PreparedCorridor, sumSquares: string): boolean {
+    const above = pc.above;
+    let is = above.get(sumSquares);
     if (is === undefined) {
       if (above.size > 10_000) above.clear();
-      above.set(key, (is = varianceAbove(sumSquares, thresholdBps)));
+      above.set(sumSquares, (is = varianceAbove(sumSquares, pc.c.volatility!.thresholdBps)));
     }
     return is;
   }
 
   price(id: string): PricedCorridor {
-    const cfg = this.cfg;
+    const version = this.cfg.version;
     const pc = this.#prep.corridors.get(id);
-    const unavailable = (reason: UnavailableReason): PricedCorridor => ({
-      corridor: id, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion: cfg.version,
-    });
-    if (!pc) return unavailable('not_configured');
+    if (!pc) return unavailable(id, 'not_configured', version);
     const c = pc.c;
-    if (c.halted) return unavailable('halted');
-    const families = this.#routes(pc, NO_EXCLUSION);
-    const best = families[0];
-    if (!best) return unavailable('no_route');
+    if (c.halted) return unavailable(id, 'halted', version);
+    this.#search(pc, NO_EXCLUSION, families);
+    if (families.n === 0) return unavailable(id, 'no_route', version);
+    const best = families.xs[0]!;
 
     // Each tier is priced on the best route whose partners take the tier's top amount; failing that, on the
     // best one that takes more than the tier's bottom, capped at that route's limit.
-    const chosen: (Candidate | undefined)[] = c.tiers.map((_, i) => this.#routes(pc, pc.top[i]!)[0] ?? this.#routes(pc, pc.bottom[i]!)[0]);
+    const tierCount = c.tiers.length;
+    for (let i = 0; i < tierCount; i++) chosen[i] = this.#best(pc, pc.top[i]!) ?? this.#best(pc, pc.bottom[i]!);
 
-    const routes: Route[] = [];
-    const kept: Candidate[] = [];
-    const routeIndex = (r: Candidate): number => {
-      const at = kept.findIndex((k) => k.legs.length === r.legs.length && k.legs.every((l, i) => l === r.legs[i]));
-      if (at >= 0) return at;
-      let maxAmount: string | undefined;
-      for (const l of r.legs) {
-        const limit = c.partnerMaxAmounts[l.p.tick.partner];
-        if (limit !== undefined && (maxAmount === undefined || compare(limit, maxAmount) < 0)) maxAmount = limit;
-      }
-      const route: Route = { rate: r.legs.length === 1 ? rateTextOf(r.legs[0]!) : toRounded(r.rate, LEG_DP), legs: r.legs.map(routeLeg) };
-      if (maxAmount !== undefined) route.maxAmount = maxAmount;
-      routes.push(route);
-      kept.push(r);
-      return routes.length - 1;
-    };
-    for (const r of families) routeIndex(r);
-    const tierRoutes = chosen.map((r) => (r ? routeIndex(r) : null));
-
-    const mid = routeMid(best.legs);
-    const vol = this.#volatility(pc, mid);
-    const tiers: TierPrice[] = c.tiers.map((t, i) => {
+    // The routes shown: each family's best, then the tiers' that are not among them; best first (a stable
+    // sort: equal rates keep their order), and the tiers point into the sorted list.
+    kept.n = 0;
+    for (let i = 0; i < families.n; i++) kept.push(families.xs[i]!);
+    for (let i = 0; i < tierCount; i++) {
       const r = chosen[i];
-      const { parts, factor } = spreadOf(pc, i, this.#closed, vol.volatile);
-      const cap = r === undefined ? undefined : routes[tierRoutes[i]!]!.maxAmount;
-      const capped = cap !== undefined && compare(cap, t.upTo ?? c.maxAmount) < 0;
-      // (Optional fields set after: an object spread per field costs a temporary object each.)
-      const tier: TierPrice = { tier: i, spreadBps: parts.totalBps, spread: parts, rate: r ? customerRate(r.rate, factor, c.ratePrecision) : null, route: tierRoutes[i]! };
-      if (t.upTo !== undefined) tier.upTo = t.upTo;
-      if (capped) tier.maxAmount = cap;
-      return tier;
-    });
+      chosenAt[i] = r ? keep(r) : -1;
+      if (r) chosen[i] = kept.xs[chosenAt[i]!]; // the same legs, the one whose route is shown
+    }
+    for (let i = 0; i < kept.n; i++) order[i] = i;
+    sortSmall(order, kept.n, byKeptRateDesc);
+    // What did not change since the corridor's last snapshot is that snapshot's (routes, tiers, the whole of it).
+    const last = pc.last;
+    let routes = last && last.routes.length === kept.n ? last.routes : undefined;
+    for (let i = 0; routes && i < kept.n; i++) if (routes[i] !== shownRoute(kept.xs[order[i]!]!, pc)) routes = undefined;
+    if (!routes) {
+      routes = new Array(kept.n);
+      for (let i = 0; i < kept.n; i++) routes[i] = shownRoute(kept.xs[order[i]!]!, pc);
+    }
 
-    // Routes best first (a stable sort: equal rates keep their order); tiers point into the sorted list.
-    const order = sortSmall(routes.map((_, i) => i), (a, b) => cmp(kept[b]!.rate, kept[a]!.rate));
-    for (const t of tiers) if (t.route !== null) t.route = order.indexOf(t.route);
+    const volatility = this.#volatility(pc, best);
+    let sameTiers = last !== undefined && last.tiers.length === tierCount;
     let tickTs = 0;
     let oldestTickUs = Infinity;
-    for (const r of [best, ...chosen])
-      for (const l of r?.legs ?? []) {
-        if (l.p.tick.receivedAtUs > tickTs) tickTs = l.p.tick.receivedAtUs;
-        if (l.p.tick.asOfUs < oldestTickUs) oldestTickUs = l.p.tick.asOfUs;
+    for (let k = -1; k < tierCount; k++) {
+      const r = k < 0 ? best : chosen[k];
+      if (r)
+        for (const l of r.legs) {
+          if (l.p.receivedAtUs > tickTs) tickTs = l.p.receivedAtUs;
+          if (l.p.asOfUs < oldestTickUs) oldestTickUs = l.p.asOfUs;
+        }
+    }
+    for (let i = 0; i < tierCount; i++) {
+      const t = c.tiers[i]!;
+      const r = chosen[i];
+      const { parts, factor } = spreadOf(pc, i, this.#closed, this.#volatile);
+      const rate = r ? customerRate(r, factor, c.ratePrecision, tierCount) : null;
+      const route = r ? order.indexOf(chosenAt[i]!) : null;
+      const cap = r?.shown!.maxAmount;
+      const capped = cap !== undefined && (i < 31 ? (r!.caps & (1 << i)) !== 0 : capsTier(cap, c, i));
+      const before = last?.tiers[i];
+      if (before && before.spread === parts && before.rate === rate && before.route === route && before.maxAmount === (capped ? cap : undefined)) {
+        tierScratch[i] = before;
+        continue;
       }
-    return {
-      corridor: id,
-      tradeable: true,
-      mid: toRounded(mid, c.ratePrecision + 2),
-      routes: order.map((i) => routes[i]!),
-      tiers,
-      tickTs,
-      oldestTickUs,
-      configVersion: cfg.version,
-      ...(vol.state ? { volatility: vol.state } : {}),
-    };
+      sameTiers = false;
+      // Optional fields in this order, in the literal: each one set after would grow the object's properties.
+      tierScratch[i] = t.upTo === undefined
+        ? capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route }
+        : capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo };
+    }
+    const tiers = sameTiers ? last!.tiers : tierScratch.slice(0, tierCount);
+    const mid = midText(best, c.ratePrecision + 2);
+    if (last && routes === last.routes && tiers === last.tiers && mid === last.mid && tickTs === last.tickTs && oldestTickUs === last.oldestTickUs && sameVolatility(volatility, last.volatility))
+      return last;
+    return (pc.last = volatility
+      ? { corridor: id, tradeable: true, mid, routes, tiers, tickTs, oldestTickUs, configVersion: version, volatility }
+      : { corridor: id, tradeable: true, mid, routes, tiers, tickTs, oldestTickUs, configVersion: version });
   }
+}
+
+const byKeptRateDesc = (a: number, b: number) => cmp(kept.xs[b]!.rate, kept.xs[a]!.rate);
+
+/** Index in `kept` of the route on the same legs as r, added if none is. */
+function keep(r: Candidate): number {
+  for (let i = 0; i < kept.n; i++) if (kept.xs[i]!.first === r.first && kept.xs[i]!.second === r.second) return i;
+  kept.push(r);
+  return kept.n - 1;
 }
 
 /** Prices every corridor of a batch under the batch's config (which the caller checked this worker has). */
 export function priceBatch(batch: PricingBatch, cfg: PricingConfig): { corridors: PricedCorridor[]; heldOut: string[] } {
   const pricer = new BatchPricer(batch, cfg);
-  const corridors = batch.corridors.map((id) => pricer.price(id));
-  return { corridors, heldOut: [...pricer.heldOut] };
+  const corridors: PricedCorridor[] = new Array(batch.corridors.length);
+  for (let i = 0; i < corridors.length; i++) corridors[i] = pricer.price(batch.corridors[i]!);
+  return { corridors, heldOut: pricer.heldOut ? [...pricer.heldOut] : [] };
 }

@@ -1,0 +1,50 @@
+// The exact rationals of the pricing workers (engine/exact.ts) against decimal.js, on the paths their texts
+// take: rates rounded half-even with trailing zeros dropped, customer rates rounded down with them kept, values
+// below one (leading zeros), whole numbers, zero; and decimals read in place or, when too long, from a substring.
+import fc from 'fast-check';
+import { Decimal } from 'decimal.js';
+import { describe, expect, it } from 'vitest';
+import { bpsFactor, mul, productDown, ratio, ratioIn, scaled, toRounded } from '../../engine/exact.js';
+
+const D = Decimal.clone({ precision: 200, toExpPos: 1_000, toExpNeg: -1_000 });
+const exact = (n: bigint, d: bigint) => new D(n.toString()).div(d.toString());
+
+/** A plain decimal of up to `int` integer and `frac` fraction digits ("0", "84.5", "0.000123"). */
+const decimal = (int: number, frac: number) =>
+  fc.tuple(fc.bigInt({ min: 0n, max: 10n ** BigInt(int) - 1n }), fc.option(fc.stringMatching(new RegExp(`^\\d{1,${frac}}$`)), { nil: undefined }))
+    .map(([i, f]) => (f === undefined ? i.toString() : `${i}.${f}`));
+
+describe('exact ratios', () => {
+  it('read a decimal in place as from its own string, short or long', () => {
+    fc.assert(fc.property(decimal(18, 18), fc.string({ maxLength: 3 }), (s, pad) => {
+      const line = `${pad} ${s} ${pad}`;
+      const r = ratioIn(line, pad.length + 1, pad.length + 1 + s.length);
+      const expected = ratio(s);
+      expect([r.n, r.d]).toEqual([expected.n, expected.d]);
+      expect(exact(r.n, r.d).eq(s)).toBe(true);
+    }), { numRuns: 2_000 });
+    // 2^53 + 1 does not fit a double: read from its string
+    expect(ratioIn('9007199254740993', 0, 16).n).toBe(9007199254740993n);
+    expect(ratioIn('90071992547.40993', 0, 17)).toMatchObject({ n: 9007199254740993n, d: 10n ** 5n });
+  });
+
+  it('round half-even to at most dp places, dropping trailing zeros, as decimal.js does', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.bigInt({ min: 1n, max: 10n ** 20n }), fc.integer({ min: 0, max: 12 }), (n, d, dp) => {
+      expect(toRounded({ n, d, key: undefined }, dp)).toBe(exact(n, d).toDecimalPlaces(dp, Decimal.ROUND_HALF_EVEN).toString());
+    }), { numRuns: 3_000 });
+    // ties go to the even neighbour; zeros and whole numbers lose their fraction
+    expect(['0.125', '0.375', '84.000', '0', '0.0001'].map((s) => toRounded(ratio(s), 2))).toEqual(['0.12', '0.38', '84', '0', '0']);
+    expect(toRounded(ratio('0.000125'), 5)).toBe('0.00012');
+  });
+
+  it('round a rate times a spread factor down to dp places, keeping trailing zeros, as decimal.js does', () => {
+    fc.assert(fc.property(decimal(6, 10), decimal(3, 1), fc.integer({ min: 0, max: 8 }), (rate, bps, dp) => {
+      const expected = new D(rate).times(new D(1).minus(new D(bps).div(10_000))).toFixed(dp, Decimal.ROUND_DOWN);
+      expect(productDown(ratio(rate), scaled(bpsFactor(bps), dp), dp)).toBe(expected);
+    }), { numRuns: 3_000 });
+    // 84 * 0.995 = 83.58 -> 83.5800; 0.0123 * 0.5 = 0.00615 -> 0.0061; 1 * 1 at no places -> 1
+    expect(productDown(ratio('84'), scaled(bpsFactor('50'), 4), 4)).toBe('83.5800');
+    expect(productDown(ratio('0.0123'), scaled(bpsFactor('5000'), 4), 4)).toBe('0.0061');
+    expect(productDown(mul(ratio('1'), ratio('1')), scaled(bpsFactor('0'), 0), 0)).toBe('1');
+  });
+});
