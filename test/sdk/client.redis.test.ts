@@ -175,7 +175,10 @@ describe('FxClient retries on 503 and 429, and codes what is not the API', () =>
     expect(rec.calls[0]!.key).toBe(rec.calls[1]!.key);
     expect(q.status).toBe('locked');
 
-    // Both attempts took a token: the bucket (1 a second, burst 2) is empty, the next lock is told to wait, waits, and gets through.
+    // Empty the bucket (1 a second, burst 2; the wait for a price above may have refilled it) with a client that
+    // takes a 429 at once; the next lock is told to wait, waits, and gets through.
+    const impatient = new FxClient({ baseUrl: server.base, apiKey: CLIENT, maxRetryAfterMs: 0 });
+    for (let i = 0; i < 3; i++) await impatient.lock({ corridor: 'USD-INR', sendAmount: '100' }).catch(() => undefined);
     rec.calls.length = 0;
     const second = await fx.lock({ corridor: 'USD-INR', sendAmount: '100' });
     expect(rec.calls.map((c) => c.status)).toEqual([429, 201]);
