@@ -50,6 +50,8 @@ export class Stream {
   readonly #subscriptions = new Map<string, number>();
   /** corridor -> its topic per tier, made once: every socket on a topic holds this one string */
   readonly #topics = new Map<string, string[]>();
+  /** topic -> the frame of the last snapshot serialised for it: sockets that subscribe in a burst share one text */
+  readonly #frames = new Map<string, { s: CorridorSnapshot; frame: string }>();
   /** corridor -> when it last published, and the snapshot held back by the minimum interval */
   readonly #paced = new Map<string, { at: number; pending?: CorridorSnapshot; timer?: NodeJS.Timeout }>();
   readonly #timers: NodeJS.Timeout[] = [];
@@ -149,6 +151,16 @@ export class Stream {
     return topics;
   }
 
+  /** The snapshot's frame for a topic, serialised once however many sockets it goes to. */
+  #frameOf(s: CorridorSnapshot, topic: string, tier: number): string {
+    const last = this.#frames.get(topic);
+    if (last?.s === s) return last.frame;
+    const frame = quoteFrame(s, tier);
+    if (last) (last.s = s), (last.frame = frame);
+    else this.#frames.set(topic, { s, frame });
+    return frame;
+  }
+
   /** Where the socket's topic for this corridor is in its list, or -1. */
   #indexOf(client: Client, corridor: string): number {
     const topics = this.#topics.get(corridor);
@@ -162,7 +174,7 @@ export class Stream {
     for (let tier = 0; tier < tiers; tier++) {
       const topic = topics[tier]!;
       if (this.app.numSubscribers(topic) === 0) continue;
-      this.app.publish(topic, quoteFrame(s, tier));
+      this.app.publish(topic, this.#frameOf(s, topic, tier));
       this.deps.metrics.framesPublished.inc();
     }
     this.deps.metrics.wsPublish.observe((performance.now() - start) / 1000);
@@ -249,7 +261,7 @@ export class Stream {
       client.topics = at < 0 ? client.topics.concat(topic) : client.topics.with(at, topic);
       // The latest price now, so a client never waits for the next tick to show something.
       const s = this.deps.hub.get(corridor);
-      if (s) ws.send(quoteFrame(s, tiers[i]!));
+      if (s) ws.send(this.#frameOf(s, topic, tiers[i]!));
     });
   }
 
