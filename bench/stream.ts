@@ -103,13 +103,13 @@ function quantile(merged: Map<number, number>, bucketUs: number, p: number): num
 }
 
 /**
- * Measures the stream of a running server at `base`: opens the subscribers, lets them settle for a second, then
+ * Measures the stream of a running server at `base`: once its RSS has settled, opens the subscribers, lets them settle for a second, then
  * counts every quote frame they receive for `seconds`. RSS and CPU come from the server's own /metrics
  * (Node's standard process_* metrics), so a server the bench did not start is measured the same way.
  */
 export async function measureStream(base: string, o: StreamOptions): Promise<{ figures: Figures; detail: unknown }> {
   const url = `${base.replace(/^http/, 'ws')}${o.path ?? '/v1/stream'}`;
-  const before = await scrape(base);
+  const settled = await settledRss(base);
   const clients = Array.from({ length: o.clientProcesses }, (_, i) =>
     clientProcess(url, Math.floor(o.subscribers / o.clientProcesses) + (i < o.subscribers % o.clientProcesses ? 1 : 0), o.corridor));
   try {
@@ -131,7 +131,7 @@ export async function measureStream(base: string, o: StreamOptions): Promise<{ f
     const bucketUs = reports[0]!.bucketUs;
     const frames = reports.reduce((a, r) => a + r.frames, 0);
     const cpuSeconds = grew(start, end, 'process_cpu_seconds_total');
-    const rssGrowth = sample(start, 'process_resident_memory_bytes') - sample(before, 'process_resident_memory_bytes');
+    const rssGrowth = sample(start, 'process_resident_memory_bytes') - settled.rss;
     const tickToPublish = (q: number) => Math.round(histogramQuantile(start, end, 'fx_tick_to_publish_seconds', q) * 1e6);
     return {
       figures: {
@@ -151,6 +151,8 @@ export async function measureStream(base: string, o: StreamOptions): Promise<{ f
         // A server near 1 core, or clients near 1 core, sets the pace: the latency then includes its queue.
         serverCores: Math.round((cpuSeconds / o.seconds) * 100) / 100, clientCores: Math.round(clientCores * 100) / 100,
         tickToPublishMeanUs: Math.round(histogramMean(start, end, 'fx_tick_to_publish_seconds') * 1e6),
+        // How long the server's RSS took to settle before the clients came, and how much it still moved (the error bar of RSS per subscriber).
+        rssSettleMs: settled.ms, rssBaselineSpreadKb: Math.round(settled.spread / 1024),
       },
     };
   } finally {
@@ -158,6 +160,31 @@ export async function measureStream(base: string, o: StreamOptions): Promise<{ f
       c.tell('exit');
       c.stop();
     }
+  }
+}
+
+const RSS_SETTLE_SAMPLES = 5;
+const RSS_SETTLE_SPREAD_BYTES = 2 * 1024 * 1024;
+const RSS_SETTLE_MAX_MS = 45_000;
+
+/**
+ * The server's resident memory once it has stopped growing on its own: a fresh server's pricing worker, JIT and
+ * heaps grow by tens of MB over its first ~15 s whether or not anyone is subscribed (about 20 MB for the engine at
+ * 30 price changes/s), which read as 15-20 KiB per subscriber at 1k when the baseline was taken at /readyz. One
+ * scrape a second until the last RSS_SETTLE_SAMPLES are within RSS_SETTLE_SPREAD_BYTES (at most
+ * RSS_SETTLE_MAX_MS); the baseline is their median, the spread what the figure cannot tell apart.
+ */
+async function settledRss(base: string): Promise<{ rss: number; spread: number; ms: number }> {
+  const t0 = performance.now();
+  const window: number[] = [];
+  for (;;) {
+    window.push(sample(await scrape(base), 'process_resident_memory_bytes'));
+    if (window.length > RSS_SETTLE_SAMPLES) window.shift();
+    const spread = Math.max(...window) - Math.min(...window);
+    const ms = Math.round(performance.now() - t0);
+    if ((window.length === RSS_SETTLE_SAMPLES && spread <= RSS_SETTLE_SPREAD_BYTES) || ms > RSS_SETTLE_MAX_MS)
+      return { rss: [...window].sort((a, b) => a - b)[Math.floor(window.length / 2)]!, spread, ms };
+    await sleep(1_000);
   }
 }
 
@@ -196,7 +223,7 @@ export const STREAM_NOTES = [
   'Stream: a fresh server per measurement; the subscribers (one corridor, USD-INR tier 0) are opened by several client processes (ws), settle for 1 s, then every quote frame is counted for the window.',
   'Publish-to-receive is the client\'s clock at receipt (the engine\'s true clock, engine/clock.ts) minus the frame\'s `ts` (epoch µs, when the server published it); a frame received before its `ts` is counted (streamEarlyFrames: a clock error, 0 when both sides read the wall clock to a few µs). In 10 µs buckets merged across the client processes. The clients share the load core: `clientCores` in each run\'s detail near 1 means they set the pace, and their queue is in the latency.',
   'Frames/s delivered counts frames received by all subscribers; topic publishes/s is the server\'s fx_ws_frames_published_total (one per price change per topic). Both systems read one YAML, so the synthetic partners offer both the same ticks; the engine prices in batches on a worker and publishes only changes, the peer re-prices on every tick.',
-  'RSS per subscriber: growth of the server\'s resident memory (its /metrics) from before the clients connected to 1 s after, over the subscribers. CPU per frame: the server\'s CPU time over the window over the frames delivered.',
+  'RSS per subscriber: growth of the server\'s resident memory (its /metrics) from before the clients connected to 1 s after, over the subscribers; the baseline is taken once the server\'s RSS has settled (the median of 5 scrapes 1 s apart within 2 MiB, at most 45 s: a fresh server grows by tens of MB in its first seconds with no subscriber at all), and each run\'s detail has rssSettleMs and rssBaselineSpreadKb. CPU per frame: the server\'s CPU time over the window over the frames delivered.',
   'Tick-to-publish (engine only): quantiles of its fx_tick_to_publish_seconds histogram over the window, interpolated inside the buckets (50, 100, 200, 500 µs, 1, 2, 5 ms ...), so coarse.',
 ];
 

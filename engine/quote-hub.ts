@@ -18,8 +18,14 @@ export class QuoteHub {
     const prev = this.#latest.get(p.corridor);
     const same = prev !== undefined && prev.tradeable === p.tradeable && prev.mid === p.mid && prev.configVersion === p.configVersion &&
       prev.tiers.length === p.tiers.length && prev.tiers.every((t, i) => t.rate === p.tiers[i]!.rate && t.spreadBps === p.tiers[i]!.spreadBps);
-    const { volatility: _, ...priced } = p;
-    const snapshot: CorridorSnapshot = { ...priced, send, receive, seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs() };
+    // Made field by field, not with `{ volatility, ...rest }` and a spread of the rest: every priced corridor of
+    // every batch lands here, and those were two objects each (the rest in dictionary mode) of the gateway's
+    // main-thread garbage, whose heap high-water is RSS. One shape also keeps quoteFrame's reads monomorphic.
+    const snapshot: CorridorSnapshot = {
+      corridor: p.corridor, send, receive, tradeable: p.tradeable, reason: p.reason, mid: p.mid, routes: p.routes, tiers: p.tiers,
+      tickTs: p.tickTs, oldestTickUs: p.oldestTickUs, configVersion: p.configVersion,
+      seq: same ? prev.seq : (prev?.seq ?? 0) + 1, ts: same ? prev.ts : this.clock.nowUs(),
+    };
     this.#latest.set(p.corridor, snapshot);
     for (const fn of this.#pricedListeners) fn(snapshot);
     if (same) return undefined;

@@ -15,10 +15,13 @@ import { Deadlines } from './deadlines.js';
 import type { TemplatedApp, WebSocket } from './uws.js';
 import { CLIENT_FRAMES } from './wire/index.js';
 
+// What a socket holds is what 10k idle subscribers cost, so it is kept small: uWS copies these fields onto its
+// WebSocket object, the topic strings are shared by every socket (Stream.#topicsOf), and the subscribed topics
+// are an exact-size array (most sockets hold one; a Map would cost ~250 bytes a socket for that one entry).
 interface Client {
   principal: Principal;
-  /** corridor -> subscribed topic */
-  topics: Map<string, string>;
+  /** the subscribed topics, at most one per corridor (replaced, never mutated: it may be the shared NO_TOPICS) */
+  topics: readonly string[];
   /** quotes this socket locked and still waits to hear about: id -> reqId (made on first lock: most sockets never lock) */
   locks?: Map<string, string>;
   closing?: boolean;
@@ -27,7 +30,7 @@ interface Client {
 export const CLOSE_SLOW_CONSUMER = 4008;
 const HEARTBEAT_TOPIC = 'hb';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const topicOf = (corridor: string, tier: number) => `q/${corridor}/${tier}`;
+const NO_TOPICS: readonly string[] = Object.freeze([]);
 
 export function quoteFrame(s: CorridorSnapshot, tier: number): string {
   // A tier no eligible route takes (partner limits) is not tradeable even when the corridor is.
@@ -45,6 +48,10 @@ export class Stream {
   readonly #sockets = new Set<WebSocket<Client>>();
   readonly #connections = new Map<string, number>();
   readonly #subscriptions = new Map<string, number>();
+  /** corridor -> its topic per tier, made once: every socket on a topic holds this one string */
+  readonly #topics = new Map<string, string[]>();
+  /** topic -> the frame of the last snapshot serialised for it: sockets that subscribe in a burst share one text */
+  readonly #frames = new Map<string, { s: CorridorSnapshot; frame: string }>();
   /** corridor -> when it last published, and the snapshot held back by the minimum interval */
   readonly #paced = new Map<string, { at: number; pending?: CorridorSnapshot; timer?: NodeJS.Timeout }>();
   readonly #timers: NodeJS.Timeout[] = [];
@@ -90,7 +97,7 @@ export class Stream {
           send(res, problem(err as FxError, to), to);
           return;
         }
-        res.upgrade<Client>({ principal, topics: new Map() }, secKey, protocol, extensions, context);
+        res.upgrade<Client>({ principal, topics: NO_TOPICS }, secKey, protocol, extensions, context);
       },
       open: (ws) => {
         const { principal } = ws.getUserData();
@@ -104,7 +111,7 @@ export class Stream {
         const client = ws.getUserData();
         this.#sockets.delete(ws);
         this.#connections.set(client.principal.name, (this.#connections.get(client.principal.name) ?? 1) - 1);
-        this.#countSubscriptions(client.principal, -client.topics.size);
+        this.#countSubscriptions(client.principal, -client.topics.length);
         for (const id of client.locks?.keys() ?? []) this.#lockedBy.delete(id);
         deps.metrics.wsClients.dec();
       },
@@ -136,13 +143,38 @@ export class Stream {
     }, Math.max(0, p.at + interval - now));
   }
 
+  /** The corridor's topic for each tier (`q/<corridor>/<tier>`), one string each for every socket and publish. */
+  #topicsOf(corridor: string, tiers: number): readonly string[] {
+    let topics = this.#topics.get(corridor);
+    if (!topics) this.#topics.set(corridor, (topics = []));
+    for (let tier = topics.length; tier < tiers; tier++) topics.push(`q/${corridor}/${tier}`);
+    return topics;
+  }
+
+  /** The snapshot's frame for a topic, serialised once however many sockets it goes to. */
+  #frameOf(s: CorridorSnapshot, topic: string, tier: number): string {
+    const last = this.#frames.get(topic);
+    if (last?.s === s) return last.frame;
+    const frame = quoteFrame(s, tier);
+    if (last) (last.s = s), (last.frame = frame);
+    else this.#frames.set(topic, { s, frame });
+    return frame;
+  }
+
+  /** Where the socket's topic for this corridor is in its list, or -1. */
+  #indexOf(client: Client, corridor: string): number {
+    const topics = this.#topics.get(corridor);
+    return topics ? client.topics.findIndex((t) => topics.includes(t)) : -1;
+  }
+
   #publish(s: CorridorSnapshot): void {
     const start = performance.now();
     const tiers = this.deps.desk.tierCount(s.corridor);
+    const topics = this.#topicsOf(s.corridor, tiers);
     for (let tier = 0; tier < tiers; tier++) {
-      const topic = topicOf(s.corridor, tier);
+      const topic = topics[tier]!;
       if (this.app.numSubscribers(topic) === 0) continue;
-      this.app.publish(topic, quoteFrame(s, tier));
+      this.app.publish(topic, this.#frameOf(s, topic, tier));
       this.deps.metrics.framesPublished.inc();
     }
     this.deps.metrics.wsPublish.observe((performance.now() - start) / 1000);
@@ -212,23 +244,24 @@ export class Stream {
     const corridors = this.#corridors(msg.corridors);
     const tiers = corridors.map((c) => this.deps.desk.tierOf(c, msg.sendAmount)); // validates all before changing any
     const client = ws.getUserData();
-    const added = new Set(corridors.filter((c) => !client.topics.has(c))).size;
+    const added = new Set(corridors.filter((c) => this.#indexOf(client, c) < 0)).size;
     const held = this.#subscriptions.get(client.principal.name) ?? 0;
     if (held + added > client.principal.limits.subscriptions) {
       this.deps.metrics.rateLimited.inc({ limit: 'subscriptions' });
       throw fxError('rate_limited', `this API key may hold ${client.principal.limits.subscriptions} subscriptions`, { retryAfterSec: 1 });
     }
     corridors.forEach((corridor, i) => {
-      const topic = topicOf(corridor, tiers[i]!);
-      const prev = client.topics.get(corridor);
+      const topic = this.#topicsOf(corridor, this.deps.desk.tierCount(corridor))[tiers[i]!]!;
+      const at = this.#indexOf(client, corridor);
+      const prev = at < 0 ? undefined : client.topics[at];
       if (prev === topic) return;
       if (prev) ws.unsubscribe(prev);
       else this.#countSubscriptions(client.principal, 1);
       ws.subscribe(topic);
-      client.topics.set(corridor, topic);
+      client.topics = at < 0 ? client.topics.concat(topic) : client.topics.with(at, topic);
       // The latest price now, so a client never waits for the next tick to show something.
       const s = this.deps.hub.get(corridor);
-      if (s) ws.send(quoteFrame(s, tiers[i]!));
+      if (s) ws.send(this.#frameOf(s, topic, tiers[i]!));
     });
   }
 
@@ -236,10 +269,10 @@ export class Stream {
     const msg = parseWith(CLIENT_FRAMES.unsubscribe, raw, 'frame');
     const client = ws.getUserData();
     for (const corridor of this.#corridors(msg.corridors)) {
-      const topic = client.topics.get(corridor);
-      if (!topic) continue;
-      ws.unsubscribe(topic);
-      client.topics.delete(corridor);
+      const at = this.#indexOf(client, corridor);
+      if (at < 0) continue;
+      ws.unsubscribe(client.topics[at]!);
+      client.topics = client.topics.toSpliced(at, 1);
       this.#countSubscriptions(client.principal, -1);
     }
   }

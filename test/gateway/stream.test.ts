@@ -65,6 +65,35 @@ describe('the quote stream', () => {
     }
   });
 
+  it('moves a subscription to the tier its amount picks, and after unsubscribe sends that corridor no more and frees the slot', async () => {
+    const held = async () => (await server.metrics.wsSubscriptions.get()).values[0]?.value ?? 0;
+    await eventually(() => (server.gateway.stream!.clients === 0 ? true : undefined), 10_000); // the last test's sockets are gone
+    const before = await held();
+    const c = await StreamClient.open(server.ws, auth);
+    const subscribers = (tier: number) => server.gateway.app.numSubscribers(`q/GBP-INR/${tier}`);
+    c.send({ op: 'subscribe', corridors: ['GBP-INR', 'GBP-INR', 'EUR-INR'] });
+    await eventually(() => (subscribers(0) === 1 && server.gateway.app.numSubscribers('q/EUR-INR/0') === 1 ? true : undefined));
+    expect(await held()).toBe(before + 2);
+
+    c.send({ op: 'subscribe', corridors: ['GBP-INR'], sendAmount: '5000' });
+    await eventually(() => (subscribers(1) === 1 ? true : undefined));
+    expect([subscribers(0), subscribers(2)]).toEqual([0, 0]);
+    expect(await held()).toBe(before + 2);
+    const seq = server.core.hub.accept(snapshot('GBP-INR', '105.5'))!.seq;
+    expect((await c.next((f) => f.type === 'quote' && f.corridor === 'GBP-INR' && f.seq === seq)).tier).toBe(1);
+
+    c.send({ op: 'unsubscribe', corridors: ['GBP-INR', 'USD-INR'] });
+    await eventually(() => (subscribers(1) === 0 ? true : undefined));
+    expect(await held()).toBe(before + 1);
+    const after = server.core.hub.accept(snapshot('GBP-INR', '105.6'))!.seq;
+    const eur = server.core.hub.accept(snapshot('EUR-INR', '90.1'))!.seq;
+    await c.next((f) => f.type === 'quote' && f.corridor === 'EUR-INR' && f.seq === eur);
+    expect(c.frames.some((f) => f.type === 'quote' && f.corridor === 'GBP-INR' && f.seq >= after)).toBe(false);
+
+    c.close();
+    await eventually(async () => ((await held()) === before ? true : undefined));
+  });
+
   it('closes a client that stops reading with 4008, while a probe keeps getting every frame', async () => {
     const slow = await StreamClient.open(server.ws, auth);
     const probe = await StreamClient.open(server.ws, auth);
