@@ -86,7 +86,12 @@ function docsBaseOf(host: string): string {
 
 /** The conventions of one request, read from the (stack-allocated) uWS request while it is valid. */
 export function conventionsOf(req: HttpRequest, c: Conventions): Pick<Incoming, 'requestId' | 'origin' | 'docsBase'> {
-  return { requestId: requestIdOf(req), origin: originOf(req, c), docsBase: c.publicUrl ?? docsBaseOf(req.getHeader('host')) };
+  return { requestId: requestIdOf(req), origin: originOf(req, c), docsBase: docsBaseFor(req, c) };
+}
+
+/** The problem type base: the configured public URL, else this request's Host. */
+function docsBaseFor(req: HttpRequest, c: Conventions): string {
+  return c.publicUrl ?? docsBaseOf(req.getHeader('host'));
 }
 
 function requestIdOf(req: HttpRequest): string {
@@ -254,7 +259,7 @@ export function handler(
       body: undefined,
       requestId: requestIdOf(req),
       origin: originOf(req, hooks.conventions),
-      docsBase: hooks.conventions.publicUrl ?? docsBaseOf(req.getHeader('host')),
+      docsBase: docsBaseFor(req, hooks.conventions),
       head: method === 'head',
     };
     if (conflictingLength(req)) return refuseFraming(res, incoming);
