@@ -7,7 +7,7 @@
 //   ticks ─► fresh, enabled, not an outlier ─► legs per hop, best first ─► routes: direct | via pivot
 //         ─► per tier: best route inside the partners' limits ─► spread parts ─► customer rate (rounded down)
 //
-// A batch allocates little: an unchanged tick line is found again without slicing it, and what a snapshot shows
+// A batch allocates little: an unchanged tick line is found again by its number, and what a snapshot shows
 // of a leg or a route (RouteLeg, Route: never changed once made) is made once and shared by every snapshot that
 // shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
@@ -25,7 +25,8 @@ const MAX_DECAY_PERIODS = 10_000;
 
 /** A tick line (tick-wire.ts) parsed once: its prices as exact ratios. */
 interface ParsedTick {
-  line: string;
+  /** The line's number. */
+  no: number;
   partner: string;
   pair: string;
   seq: number;
@@ -92,43 +93,46 @@ function numberIn(s: string, from: number, to: number): number {
 }
 
 /**
- * "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>" (tick-wire.ts). `prev`: the stream's tick
- * before, whose partner and pair strings it takes when they are the same.
+ * The tick of line `no`: text[from, to) is "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>"
+ * (tick-wire.ts). `prev`: the stream's tick before, whose partner and pair strings it takes when they are the same.
  */
-function parseTick(line: string, prev: ParsedTick | undefined): ParsedTick {
-  const partnerEnd = line.indexOf(' ');
-  const pairEnd = line.indexOf(' ', partnerEnd + 1);
-  const bidEnd = line.indexOf(' ', pairEnd + 1);
-  const askEnd = line.indexOf(' ', bidEnd + 1);
-  const tsEnd = line.indexOf(' ', askEnd + 1);
-  const seqEnd = line.indexOf(' ', tsEnd + 1);
-  const receivedEnd = line.indexOf(' ', seqEnd + 1);
-  const bid = ratioIn(line, pairEnd + 1, bidEnd);
-  const ask = ratioIn(line, bidEnd + 1, askEnd);
-  const same = prev !== undefined && prev.partner.length === partnerEnd && prev.pair.length === pairEnd - partnerEnd - 1 && line.startsWith(prev.partner) && line.startsWith(prev.pair, partnerEnd + 1);
+function parseTick(text: string, from: number, to: number, no: number, prev: ParsedTick | undefined): ParsedTick {
+  const partnerEnd = text.indexOf(' ', from);
+  const pairEnd = text.indexOf(' ', partnerEnd + 1);
+  const bidEnd = text.indexOf(' ', pairEnd + 1);
+  const askEnd = text.indexOf(' ', bidEnd + 1);
+  const tsEnd = text.indexOf(' ', askEnd + 1);
+  const seqEnd = text.indexOf(' ', tsEnd + 1);
+  const receivedEnd = text.indexOf(' ', seqEnd + 1);
+  const bid = ratioIn(text, pairEnd + 1, bidEnd);
+  const ask = ratioIn(text, bidEnd + 1, askEnd);
+  const same = prev !== undefined && prev.partner.length === partnerEnd - from && prev.pair.length === pairEnd - partnerEnd - 1 && text.startsWith(prev.partner, from) && text.startsWith(prev.pair, partnerEnd + 1);
   return {
-    line, partner: same ? prev.partner : line.slice(0, partnerEnd), pair: same ? prev.pair : line.slice(partnerEnd + 1, pairEnd),
-    seq: numberIn(line, tsEnd + 1, seqEnd), receivedAtUs: numberIn(line, seqEnd + 1, receivedEnd), asOfUs: numberIn(line, receivedEnd + 1, line.length),
+    no, partner: same ? prev.partner : text.slice(from, partnerEnd), pair: same ? prev.pair : text.slice(partnerEnd + 1, pairEnd),
+    seq: numberIn(text, tsEnd + 1, seqEnd), receivedAtUs: numberIn(text, seqEnd + 1, receivedEnd), asOfUs: numberIn(text, receivedEnd + 1, to),
     bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1,
   };
 }
 
 /**
- * The latest tick per partner and pair, by a hash of "partner pair", reused while its wire line is the same (a
- * line names prices, seq and times, so the same line is the same tick). Only the latest is kept: a replaced tick,
- * its legs and their memos die young, which keeps the young generation's collections cheap. Two streams whose
- * hashes collide only take each other's place (the line is compared in full).
+ * The latest tick per partner and pair, by a hash of "partner pair", reused while its line is the same: one
+ * number, one line (tick-wire.ts), so the numbers are compared, not the texts. Only the latest is kept: a
+ * replaced tick, its legs and their memos die young, which keeps the young generation's collections cheap.
+ * Two streams whose hashes collide only take each other's place.
  */
 const latestTicks = new Map<number, ParsedTick>();
 
-/** The tick of the line text[at, end), whose "partner pair" ends at pairEnd. */
-function tickAt(text: string, at: number, end: number, pairEnd: number): ParsedTick {
+/** The tick of the line text[at, end), parsed only the first time it is seen. */
+function tickAt(text: string, at: number, end: number): ParsedTick {
+  const noEnd = text.indexOf(' ', at);
+  const pairEnd = text.indexOf(' ', text.indexOf(' ', noEnd + 1) + 1);
   let h = 0x811c9dc5;
-  for (let i = at; i < pairEnd; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = noEnd + 1; i < pairEnd; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const no = numberIn(text, at, noEnd);
   const p = latestTicks.get(h);
-  if (p !== undefined && p.line.length === end - at && text.startsWith(p.line, at)) return p;
+  if (p !== undefined && p.no === no) return p;
   if (latestTicks.size >= 4_096) latestTicks.clear();
-  const parsed = parseTick(text.slice(at, end), p);
+  const parsed = parseTick(text, noEnd + 1, end, no, p);
   latestTicks.set(h, parsed);
   return parsed;
 }
@@ -395,9 +399,7 @@ class BatchPricer {
     for (let at = 0; at < text.length; ) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
-      let pairEnd = text.indexOf(' ', text.indexOf(' ', at) + 1);
-      if (pairEnd < 0 || pairEnd > end) pairEnd = end;
-      const p = tickAt(text, at, end, pairEnd);
+      const p = tickAt(text, at, end);
       at = end + 1;
       if (p.filed !== prep) {
         p.filed = prep;
