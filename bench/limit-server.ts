@@ -9,6 +9,8 @@
 //   POST /lock     reads the body, then the engine's Redis write for a lock: the turn's locks batched into one
 //                  EVALSHA of engine/scripts/lock-n.lua (a SET PXAT per quote, one XADD per batch) with
 //                  ioredis, answered 201 from the reply callback                (lock floor: uWS + the same write)
+//   POST /write?locks=L&batch=B&inflight=F  the same Redis write alone, no HTTP per lock: L locks in batches of B,
+//                  F batches in flight; answers once every one is written  (what the write costs Redis alone)
 //   GET /readyz    200, for the bench runner
 //   GET /metrics   frames published, CPU time and RSS
 //
@@ -63,7 +65,8 @@ redis?.defineCommand('fxLock', { lua: readFileSync(new URL('../../engine/scripts
 let shard = 0;
 let batch: { keys: string[]; args: (string | number)[]; answer: ((ok: boolean) => void)[] } | undefined;
 const flush = () => {
-  const b = batch!;
+  const b = batch;
+  if (!b) return; // sent already (/write sends its batches at once)
   batch = undefined;
   shard = (shard + 1) % 16;
   (redis as unknown as { fxLock: LockScript }).fxLock(b.keys.length, b.keys, b.args).then(() => b.answer.forEach((a) => a(true)), () => b.answer.forEach((a) => a(false)));
@@ -82,6 +85,28 @@ const lock = (answer: (id: string, ok: boolean) => void) => {
   batch.answer.push((ok) => answer(terms, ok));
 };
 
+/** /write: `locks` locks through lock(), `size` to a batch sent at once, `inflight` batches at a time; then done(ok). */
+const writeAlone = (locks: number, size: number, inflight: number, done: (ok: boolean) => void) => {
+  let left = locks;
+  let running = 0;
+  let ok = true;
+  const next = () => {
+    for (; running < inflight && left > 0; running++) {
+      let pending = Math.min(size, left);
+      left -= pending;
+      for (let i = pending; i > 0; i--) lock((_, written) => {
+        ok &&= written;
+        if (--pending > 0) return;
+        running--;
+        if (left > 0) next();
+        else if (running === 0) done(ok);
+      });
+      flush();
+    }
+  };
+  next();
+};
+
 /** Reads a request body to its end, then calls `done` (the body itself is not looked at). */
 const onBody = (res: UWS.HttpResponse, done: () => void) => {
   res.onAborted(() => ((res as { aborted?: boolean }).aborted = true));
@@ -95,6 +120,11 @@ const app = uws.App()
     if ((res as { aborted?: boolean }).aborted) return;
     res.cork(() => (ok ? res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(`${terms.slice(0, -1)},"status":"locked"}`) : res.writeStatus('503 Service Unavailable').end()));
   })))
+  .post('/write', (res, req) => {
+    const q = new URLSearchParams(req.getQuery() ?? '');
+    const [locks, size, inflight] = ['locks', 'batch', 'inflight'].map((k) => Math.max(1, Number(q.get(k)) || 1)) as [number, number, number];
+    onBody(res, () => writeAlone(locks, size, inflight, (ok) => !(res as { aborted?: boolean }).aborted && res.cork(() => res.writeStatus(ok ? '200 OK' : '503 Service Unavailable').end(String(locks)))));
+  })
   .get('/readyz', (res) => void res.end('{"status":"ready"}'))
   .get('/metrics', (res) => void res.end(metrics()))
   .ws('/echo', { message: (ws, message, isBinary) => void ws.send(message, isBinary) })

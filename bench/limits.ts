@@ -22,13 +22,16 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { projectRoot } from '../config/index.js';
-import { alternate, costed, dropPrefix, ENTRIES, load, machine, median, pinLoadGenerator, spawnServer, table, rows, writeResults, type Figures, type LoadFigures, type Metric, type Pinning } from './lib/index.js';
+import { alternate, costed, dropPrefix, redisCommandUs, redisCpuMs, ENTRIES, load, machine, median, pinLoadGenerator, spawnServer, table, rows, writeResults, type Figures, type LoadFigures, type Metric, type Pinning } from './lib/index.js';
 import { measureStream, type StreamOptions } from './stream.js';
 
 const run = promisify(execFile);
 const REDEEM_SCRIPT = join(projectRoot(), 'engine', 'scripts', 'redeem-2.lua');
 /** A frame the size and shape of the engine's quote frames (about 200 bytes). */
 const ECHO_FRAME = '{"type":"quote","corridor":"USD-INR","rate":"83.9543","mid":"84.49493","spreadBps":"60","tier":0,"tradeable":true,"seq":1,"ts":1795239508728453,"tickTs":1795239508726368,"configVersion":"c_39c171c7"}';
+
+/** Locks per script call in the lock write alone: about what the engine's batches hold at 64 connections here. */
+const WRITE_BATCH = 16;
 
 /** The limit-only rows (the HTTP and fan-out floors share rows with the engine's figures: healthRps, stream*). */
 export const LIMIT_METRICS: Metric[] = [
@@ -37,6 +40,8 @@ export const LIMIT_METRICS: Metric[] = [
   { key: 'postAllocKb', label: 'limit: bare uWS POST, allocated per request (KB)', better: 'lower' },
   { key: 'echoRttP50Us', label: 'limit: bare uWS WS echo round trip p50, 1 socket (µs)', better: 'lower' },
   { key: 'echoRttP99Us', label: 'limit: bare uWS WS echo round trip p99, 1 socket (µs)', better: 'lower' },
+  { key: 'writeRedisCpuUs', label: `limit: the lock write alone (lock-n.lua, ${WRITE_BATCH} locks a call, no HTTP): Redis CPU per lock (µs)`, better: 'lower' },
+  { key: 'writeRedisCmdUs', label: 'limit: the lock write alone: Redis command time per lock (µs)', better: 'lower' },
   { key: 'redisSetRps', label: 'limit: Redis SET, redis-benchmark 64 connections (req/s)', better: 'higher' },
   { key: 'redisSetP50Us', label: 'limit: Redis SET p50 (µs)', better: 'lower' },
   { key: 'redisEvalshaRps', label: 'limit: Redis EVALSHA redeem-2.lua, unknown id, 64 connections (req/s)', better: 'higher' },
@@ -46,6 +51,7 @@ export const LIMIT_METRICS: Metric[] = [
 export const LIMIT_NOTES = [
   'Lock limit (the limit column of the lock rows): bench/limit-server.ts POST /lock reads the body and does the engine\'s Redis write for a lock (the turn\'s locks in one EVALSHA of engine/scripts/lock-n.lua: SET PXAT per quote, one XADD per batch, with ioredis), answering 201 with a lock-sized body from the reply: no auth, parsing, pricing or metrics. POST /post is the same without Redis.',
   'Limit rows: the same machine in the same run. HTTP: a bare uWS handler answering GET /hello, loaded with autocannon exactly as GET /healthz is. WS echo: one ws client in the load generator sends a 200-byte frame and waits for it back, over and over. Fan-out: the bare uWS server publishes a quote-shaped frame stamped with `ts` to one topic, measured by the stream clients like the engine.',
+  `The lock write alone: bench/limit-server.ts POST /write runs the lock floor's Redis write with no HTTP per lock, ${WRITE_BATCH} locks to an EVALSHA of lock-n.lua and 4 calls in flight, while nothing else loads the machine: what the write costs Redis when it has a core to itself. The lock rows' Redis figures are the same write with the server and the load generator competing for the two cores.`,
   'Redis: redis-benchmark (a C client, on the load core) with 64 connections and no pipelining; SET on one key, and EVALSHA of engine/scripts/redeem-2.lua for a quote id that does not exist (it answers NOT_FOUND after one HMGET): the cost of a script call round trip, not of a full redeem. The engine auto-pipelines, so it can pass these figures.',
 ];
 
@@ -123,6 +129,16 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       lockAllocKb: lock.allocKb, lockNon2xx: f.non2xx + f.errors,
     };
   };
+  /** The lock write alone (POST /write): Redis CPU and command time per lock. */
+  const writeAlone = async (locks: number) => {
+    const [cpu, cmd] = [await redisCpuMs(redis), await redisCommandUs(redis)];
+    const at = performance.now();
+    const answer = await fetch(`${server.base}/write?locks=${locks}&batch=${WRITE_BATCH}&inflight=4`, { method: 'POST' });
+    if (!answer.ok) throw new Error(`POST /write answered ${answer.status}`);
+    const seconds = (performance.now() - at) / 1000;
+    const per = (x: number) => Math.round((x * 10) / locks) / 10;
+    return { locks, locksPerSec: Math.round(locks / seconds), redisCpuUs: per(((await redisCpuMs(redis)) - cpu) * 1000), redisCmdUs: per((await redisCommandUs(redis)) - cmd) };
+  };
   return {
     base: server.base,
     hello,
@@ -134,6 +150,7 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       const http = await hello(o.connections, o.seconds);
       const bare = await post('/post', o.connections, o.seconds);
       const lock = await post('/lock', o.connections, o.seconds);
+      const write = await writeAlone(o.redisRequests);
       const ws = await echo(`${server.base.replace(/^http/, 'ws')}/echo`, o.seconds);
       const set = await redisBenchmark(opts.redisUrl, o.redisRequests, ['SET', `${prefix}set`, 'v']);
       const evalsha = await redisBenchmark(opts.redisUrl, o.redisRequests, [
@@ -142,10 +159,10 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       return {
         figures: {
           healthRps: http.rps, postRps: bare.result.figures.rps, postCpuUs: bare.cpuUs, postAllocKb: bare.allocKb, ...lockFigures(lock),
-          echoRttP50Us: ws.p50Us, echoRttP99Us: ws.p99Us,
+          writeRedisCpuUs: write.redisCpuUs, writeRedisCmdUs: write.redisCmdUs, echoRttP50Us: ws.p50Us, echoRttP99Us: ws.p99Us,
           redisSetRps: set.rps, redisSetP50Us: set.p50Us, redisEvalshaRps: evalsha.rps, redisEvalshaP50Us: evalsha.p50Us,
         },
-        detail: { hello: http, post: bare.result.figures, lock: lock.result.figures, busy: { post: bare.busy, lock: lock.busy }, waitingForCore: { post: bare.waiting, lock: lock.waiting }, echo: ws, set, evalsha },
+        detail: { hello: http, post: bare.result.figures, lock: lock.result.figures, busy: { post: bare.busy, lock: lock.busy }, waitingForCore: { post: bare.waiting, lock: lock.waiting }, echo: ws, write, set, evalsha },
       };
     },
     async fanout(o) {
