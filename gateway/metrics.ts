@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { projectRoot } from '../config/index.js';
+import { BoundHistogram } from './bound-histogram.js';
 import { channels, listen, type Channel } from '../engine/index.js';
 
 const us = (v: number) => v / 1e6;
@@ -37,17 +38,21 @@ export class Metrics {
       for (const [op, outcomes] of this.#quoteTally) for (const [outcome, n] of outcomes) this.quotes.inc({ op, outcome }, n);
     },
   });
-  readonly quoteLatency = new Histogram({
-    name: 'fx_quote_op_seconds', help: 'Lock and redeem, end to end inside the engine (REST and stream): from the request handed over to the store\'s answer',
-    labelNames: ['op'], buckets: [250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
-  });
+  readonly quoteLatency = new BoundHistogram(
+    'fx_quote_op_seconds', 'Lock and redeem, end to end inside the engine (REST and stream): from the request handed over to the store\'s answer',
+    ['op'], [250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], this.registry,
+  );
   /** The latency histogram's child per op, bound once. */
   readonly #quoteLatencyOf = { lock: this.quoteLatency.labels('lock'), redeem: this.quoteLatency.labels('redeem') };
-  readonly http = new Histogram({
-    name: 'fx_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status: time from arrival to the answer',
-    labelNames: ['route', 'method', 'status'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], registers: [this.registry],
-  });
-  readonly storeOps = new Histogram({ name: 'fx_store_op_seconds', help: 'Quote store call latency, by op and outcome (ok, error, timeout)', labelNames: ['op', 'outcome'], buckets: [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], registers: [this.registry] });
+  readonly http = new BoundHistogram(
+    'fx_http_request_duration_seconds', 'HTTP requests by route pattern, method and status: time from arrival to the answer',
+    ['route', 'method', 'status'], [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5], this.registry,
+  );
+  readonly storeOps = new BoundHistogram(
+    'fx_store_op_seconds', 'Quote store call latency, by op and outcome (ok, error, timeout)', ['op', 'outcome'], [100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1], this.registry,
+  );
+  /** storeOps' children by "op outcome", bound on first use. */
+  readonly #storeOpsOf = new Map<string, { observe(v: number): void }>();
   readonly storeUp = new Gauge({ name: 'fx_store_up', help: '1 when the quote store is reachable', registers: [this.registry] });
   readonly wsClients = new Gauge({ name: 'fx_ws_clients', help: 'Open WebSocket clients', registers: [this.registry] });
   readonly wsSlowCloses = new Counter({ name: 'fx_ws_slow_consumer_closes_total', help: 'Sockets closed for exceeding the backpressure bound', registers: [this.registry] });
@@ -104,7 +109,12 @@ export class Metrics {
       outcomes.set(m.outcome, (outcomes.get(m.outcome) ?? 0) + 1);
       this.#quoteLatencyOf[m.op].observe(us(m.durationUs));
     });
-    this.on(channels.store, (m) => this.storeOps.observe({ op: m.op, outcome: m.outcome }, us(m.durationUs)));
+    this.on(channels.store, (m) => {
+      const key = `${m.op} ${m.outcome}`;
+      let child = this.#storeOpsOf.get(key);
+      if (!child) this.#storeOpsOf.set(key, (child = this.storeOps.labels(m.op, m.outcome)));
+      child.observe(us(m.durationUs));
+    });
     this.on(channels.storeState, (m) => this.storeUp.set(m.up ? 1 : 0));
   }
 
@@ -115,7 +125,7 @@ export class Metrics {
 
   /**
    * An observer for one route pattern and method, bound once where the route is registered: the hot path
-   * pays a small map lookup by status and one histogram observe, never a label hash.
+   * pays a small map lookup by status and one bound observe (bound-histogram.ts), never a label hash.
    */
   httpObserver(route: string, method: string): HttpObserver {
     const byStatus = new Map<number, { observe(v: number): void }>();
