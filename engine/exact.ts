@@ -104,21 +104,30 @@ function decimalText(v: bigint, dp: number, trim: boolean): string {
  * floor(a * b) as a decimal string with dp places, where b is already scaled by 10^dp: a rate times a spread
  * factor rounded down (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product.
  */
-export function productDown(a: Ratio, b: Ratio, dp: number): string {
-  return decimalText((a.n * b.n) / (a.d * b.d), dp, false);
-}
+export const productDown = (a: Ratio, b: Ratio, dp: number): string => decimalText(productFloor(a, b), dp, false);
+
+/** floor(a * b): productDown's digits, before they become text. */
+export const productFloor = (a: Ratio, b: Ratio): bigint => (a.n * b.n) / (a.d * b.d);
+
+/** v / 10^dp as text with dp places: productDown's text of productFloor's digits. */
+export const fixedText = (v: bigint, dp: number): string => decimalText(v, dp, false);
 
 /** a * 10^dp: a factor made ready for productDown. */
 export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
-export function toRounded(a: Ratio, dp: number): string {
+export const toRounded = (a: Ratio, dp: number): string => decimalText(roundedDigits(a, dp), dp, true);
+
+/** a (>= 0) * 10^dp rounded half-even to an integer: toRounded's digits, before they become text. */
+export function roundedDigits(a: Ratio, dp: number): bigint {
   const scaledN = a.n * pow10(dp);
-  let q = scaledN / a.d;
+  const q = scaledN / a.d;
   const twice = (scaledN - q * a.d) * 2n;
-  if (twice > a.d || (twice === a.d && (q & 1n) === 1n)) q++;
-  return decimalText(q, dp, true);
+  return twice > a.d || (twice === a.d && (q & 1n) === 1n) ? q + 1n : q;
 }
+
+/** roundedDigits' text: toRounded's, for digits already at hand. */
+export const roundedText = (v: bigint, dp: number): string => decimalText(v, dp, true);
 
 /** Sorts xs[0, n) in place, stably, without the temporary arrays Array.prototype.sort makes. */
 export function sortSmall<T>(xs: T[], n: number, order: (a: T, b: T) => number): T[] {

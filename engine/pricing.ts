@@ -12,7 +12,7 @@
 // shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, div, fartherThan, half, inverse, mul, productDown, ratio, ratioIn, scaled, sortSmall, toRounded, twiceInverse, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, div, fartherThan, fixedText, half, inverse, mul, productFloor, ratio, ratioIn, roundedDigits, roundedText, scaled, sortSmall, toRounded, twiceInverse, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -39,9 +39,10 @@ interface ParsedTick {
   /** Its legs, at the bid and at 1 / ask, computed on first use: one tick serves many corridors. */
   bidLeg: Leg | undefined;
   askLeg: Leg | undefined;
-  /** The config whose pair index `pairIx` is (-1: a pair it does not use). */
+  /** The config whose pair and partner indices `pairIx` and `partnerIx` are (-1: one it does not name). */
   filed: Prepared | undefined;
   pairIx: number;
+  partnerIx: number;
 }
 
 /** One tick in one direction, fee included. */
@@ -64,15 +65,9 @@ interface Leg {
 interface Candidate {
   first: Leg;
   second: Leg | undefined;
-  legs: Leg[];
   rate: Ratio;
   /** The product of its legs' mids. */
   mid: Ratio | undefined;
-  /** The mid's text at `midDp` places. */
-  midText: string | undefined;
-  midDp: number;
-  /** Customer rate texts by spread factor: [factor, text, factor, text ...] (a handful: a small array, not a Map). */
-  byFactor: (Ratio | string | undefined)[] | undefined;
   /** The route as `shownFor`'s snapshots show it, and the tiers its partners' limit caps (bit i: tier i < 31). */
   shownFor: PreparedCorridor | undefined;
   shown: Route | undefined;
@@ -110,7 +105,7 @@ function parseTick(text: string, from: number, to: number, no: number, prev: Par
   return {
     no, partner: same ? prev.partner : text.slice(from, partnerEnd), pair: same ? prev.pair : text.slice(partnerEnd + 1, pairEnd),
     seq: numberIn(text, tsEnd + 1, seqEnd), receivedAtUs: numberIn(text, seqEnd + 1, receivedEnd), asOfUs: numberIn(text, receivedEnd + 1, to),
-    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1,
+    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1, partnerIx: -1,
   };
 }
 
@@ -153,7 +148,7 @@ function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
 }
 
 const candidate = (first: Leg, second: Leg | undefined, rate: Ratio): Candidate => ({
-  first, second, legs: second ? [first, second] : [first], rate, mid: undefined, midText: undefined, midDp: 0, byFactor: undefined, shownFor: undefined, shown: undefined, caps: 0,
+  first, second, rate, mid: undefined, shownFor: undefined, shown: undefined, caps: 0,
 });
 
 const directOf = (l: Leg): Candidate => (l.direct ??= candidate(l, undefined, l.rate));
@@ -173,32 +168,37 @@ const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceM
 /** The mid of a route: the product of its legs' mids. */
 const routeMid = (r: Candidate): Ratio => (r.mid ??= r.second ? mul(midOf(r.first), midOf(r.second)) : midOf(r.first));
 
-function midText(r: Candidate, dp: number): string {
-  if (r.midText === undefined || r.midDp !== dp) {
-    r.midText = toRounded(routeMid(r), dp);
-    r.midDp = dp;
-  }
-  return r.midText;
+/**
+ * What a corridor's snapshot showed last, per text: [route, factor, digits, text] at 4k (k = 0: the mid; k = 1 + i:
+ * tier i's customer rate). The same route at the same factor has the same text, with no arithmetic; the same
+ * digits from another route (a rate often stays the same at its precision when a tick moves a leg) have the same
+ * string, so the snapshot's parts made of it can stay the same objects too.
+ */
+type TextMemo = (Candidate | Ratio | bigint | string | undefined)[];
+
+function remember(memo: TextMemo, at: number, r: Candidate, factor: Ratio | undefined, digits: bigint, dp: number, trim: boolean): string {
+  const text = memo[at + 2] === digits ? (memo[at + 3] as string) : trim ? roundedText(digits, dp) : fixedText(digits, dp);
+  memo[at] = r;
+  memo[at + 1] = factor;
+  memo[at + 2] = digits;
+  memo[at + 3] = text;
+  return text;
 }
 
-/**
- * Customer rate: routeRate * (1 - spreadBps/10000), rounded down (the factor comes scaled by 10^precision); kept
- * on the route, by the spread factor, one per tier (an array of its final size: one that grows by push
- * reserves some twenty slots at once). When the market state changes, the other factors take their places.
- */
-function customerRate(r: Candidate, factor: Ratio, precision: number, tiers: number): string {
-  let seen = r.byFactor;
-  if (!seen || seen.length !== 2 * tiers) seen = r.byFactor = new Array<Ratio | string | undefined>(2 * tiers);
-  let i = 0;
-  for (; i < seen.length && seen[i] !== undefined; i += 2) if (seen[i] === factor) return seen[i + 1] as string;
-  const text = productDown(r.rate, factor, precision);
-  if (i === seen.length) {
-    seen.fill(undefined);
-    i = 0;
-  }
-  seen[i] = factor;
-  seen[i + 1] = text;
-  return text;
+/** The mid of the corridor's best route r, at two places more than its rates. */
+function midText(r: Candidate, pc: PreparedCorridor): string {
+  const memo = pc.texts;
+  if (memo[0] === r) return memo[3] as string;
+  const dp = pc.c.ratePrecision + 2;
+  return remember(memo, 0, r, undefined, roundedDigits(routeMid(r), dp), dp, true);
+}
+
+/** Customer rate of a tier on route r: routeRate * (1 - spreadBps/10000), rounded down (`factor` comes scaled by 10^precision). */
+function customerRate(r: Candidate, factor: Ratio, pc: PreparedCorridor, tier: number): string {
+  const memo = pc.texts;
+  const at = 4 + 4 * tier;
+  if (memo[at] === r && memo[at + 1] === factor) return memo[at + 3] as string;
+  return remember(memo, at, r, factor, productFloor(r.rate, factor), pc.c.ratePrecision, false);
 }
 
 /** A route leg as the hub holds it: its tick's time, from which a quote takes the leg's age when it is made. */
@@ -207,15 +207,14 @@ const shownLeg = (l: Leg): RouteLeg => (l.shown ??= { partner: l.p.partner, pair
 /** Whether a route's limit caps tier i (is below the tier's top). */
 const capsTier = (maxAmount: string, c: PricingCorridorConfig, i: number): boolean => compare(maxAmount, c.tiers[i]!.upTo ?? c.maxAmount) < 0;
 
+/** The smaller of two limits, either of which may be absent. */
+const smaller = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined || compare(a, b) <= 0 ? a : b);
+
 /** The route as a corridor's snapshot shows it (with the largest amount all its partners take), made once. */
 function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
   if (r.shownFor === pc) return r.shown!;
   const c = pc.c;
-  let maxAmount: string | undefined;
-  for (const l of r.legs) {
-    const limit = c.partnerMaxAmounts[l.p.partner];
-    if (limit !== undefined && (maxAmount === undefined || compare(limit, maxAmount) < 0)) maxAmount = limit;
-  }
+  const maxAmount = smaller(c.partnerMaxAmounts[r.first.p.partner], r.second && c.partnerMaxAmounts[r.second.p.partner]);
   const first = shownLeg(r.first);
   const route: Route = r.second ? { rate: toRounded(r.rate, LEG_DP), legs: [first, shownLeg(r.second)] } : { rate: first.rate, legs: [first] };
   if (maxAmount !== undefined) route.maxAmount = maxAmount;
@@ -225,12 +224,12 @@ function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
   return (r.shown = route);
 }
 
-/** Partners a route may not use for some amount. */
+/** Partners a route may not use for some amount: `out[partnerIx]` is 1 for each. */
 interface Exclusion {
-  partners: ReadonlySet<string>;
+  out: Uint8Array;
 }
 
-const NO_EXCLUSION: Exclusion = { partners: new Set() };
+const NO_EXCLUSION: Exclusion = { out: new Uint8Array(0) };
 
 /** A list reused from batch to batch: its first `n` items are this batch's. */
 class List<T> {
@@ -274,11 +273,17 @@ interface PreparedCorridor {
   above: Map<string, boolean>;
   /** The corridor's last tradeable snapshot, whose parts (never changed once made) the next one reuses where they are the same. */
   last: PricedCorridor | undefined;
+  /** The texts its snapshot showed last (midText, customerRate). */
+  texts: TextMemo;
 }
 
 interface Prepared {
   cfg: PricingConfig;
   pairs: Map<string, number>;
+  /** Partner index by id, and per index whether it is enabled and its fee. */
+  partners: Map<string, number>;
+  enabled: boolean[];
+  fees: string[];
   slots: Slot[];
   hops: Hop[];
   corridors: Map<string, PreparedCorridor>;
@@ -289,18 +294,30 @@ interface Prepared {
 
 let prepared: Prepared | undefined;
 
-/** Partners whose limit on the corridor is below `amount` (strict: at or below it); exclusions naming the same partners are one object. */
-function exclusion(c: PricingCorridorConfig, amount: string | undefined, strict: boolean, known: Map<string, Exclusion>): Exclusion {
+/**
+ * Partners whose limit on the corridor is below `amount` (strict: at or below it); exclusions naming the same
+ * partners are one object. A partner the config does not name is never eligible, so never excluded.
+ */
+function exclusion(c: PricingCorridorConfig, partners: Map<string, number>, amount: string | undefined, strict: boolean, known: Map<string, Exclusion>): Exclusion {
   if (amount === undefined) return NO_EXCLUSION;
-  const out = Object.entries(c.partnerMaxAmounts).filter(([, limit]) => (strict ? compare(limit, amount) <= 0 : compare(limit, amount) < 0)).map(([p]) => p);
+  const out = Object.entries(c.partnerMaxAmounts)
+    .filter(([p, limit]) => partners.has(p) && (strict ? compare(limit, amount) <= 0 : compare(limit, amount) < 0))
+    .map(([p]) => partners.get(p)!);
   if (out.length === 0) return NO_EXCLUSION;
-  const key = out.sort().join(',');
-  return known.get(key) ?? known.set(key, { partners: new Set(out) }).get(key)!;
+  const key = out.sort((a, b) => a - b).join(',');
+  if (!known.has(key)) {
+    const flags = new Uint8Array(partners.size);
+    for (const ix of out) flags[ix] = 1;
+    known.set(key, { out: flags });
+  }
+  return known.get(key)!;
 }
 
 function prepare(cfg: PricingConfig): Prepared {
   if (prepared?.cfg === cfg) return prepared;
   const pairs = new Map<string, number>();
+  const ids = Object.keys(cfg.partners);
+  const partners = new Map(ids.map((p, i) => [p, i]));
   const slots: Slot[] = [];
   const slotIds = new Map<string, number>();
   const hops: Hop[] = [];
@@ -324,16 +341,19 @@ function prepare(cfg: PricingConfig): Prepared {
       id, c,
       direct: hopOf(c.send, c.receive, c.maxStalenessMs),
       pivots: cfg.pivots.filter((p) => p !== c.send && p !== c.receive).map((p) => [hopOf(c.send, p, c.maxStalenessMs), hopOf(p, c.receive, c.maxStalenessMs)]),
-      top: c.tiers.map((t) => exclusion(c, t.upTo ?? c.maxAmount, false, known)),
-      bottom: c.tiers.map((_, i) => exclusion(c, i === 0 ? undefined : c.tiers[i - 1]!.upTo, true, known)),
+      top: c.tiers.map((t) => exclusion(c, partners, t.upTo ?? c.maxAmount, false, known)),
+      bottom: c.tiers.map((_, i) => exclusion(c, partners, i === 0 ? undefined : c.tiers[i - 1]!.upTo, true, known)),
       spreads: [],
       ...(c.volatility ? { decay: oneMinusRatio(c.volatility.sampleMs, c.volatility.windowMs) } : {}),
       above: new Map(),
       last: undefined,
+      texts: [],
     });
   }
   const byPair = Array.from({ length: pairs.size }, () => new List<ParsedTick>());
-  return (prepared = { cfg, pairs, slots, hops, corridors, outlierBps: ratio(cfg.outlierBps), byPair });
+  const enabled = ids.map((p) => cfg.partners[p]!.enabled);
+  const fees = ids.map((p) => cfg.partners[p]!.feeBps);
+  return (prepared = { cfg, pairs, partners, enabled, fees, slots, hops, corridors, outlierBps: ratio(cfg.outlierBps), byPair });
 }
 
 /** The config a batch names, if this worker has it; a batch that carries one installs it. */
@@ -404,6 +424,7 @@ class BatchPricer {
       if (p.filed !== prep) {
         p.filed = prep;
         p.pairIx = prep.pairs.get(p.pair) ?? -1;
+        p.partnerIx = prep.partners.get(p.partner) ?? -1;
       }
       if (p.pairIx >= 0) prep.byPair[p.pairIx]!.push(p);
     }
@@ -423,7 +444,7 @@ class BatchPricer {
     const ticks = this.#prep.byPair[slot.pair]!;
     for (let i = 0; i < ticks.n; i++) {
       const p = ticks.xs[i]!;
-      if (this.cfg.partners[p.partner]?.enabled && this.batch.nowMs - p.asOfUs / 1000 <= slot.maxStalenessMs) fresh.push(p);
+      if (p.partnerIx >= 0 && this.#prep.enabled[p.partnerIx] && this.batch.nowMs - p.asOfUs / 1000 <= slot.maxStalenessMs) fresh.push(p);
     }
     const n = fresh.n;
     if (n < 2) return fresh;
@@ -459,7 +480,7 @@ class BatchPricer {
       const ticks = this.#eligibleTicks(shape.slot);
       for (let i = 0; i < ticks.n; i++) {
         const p = ticks.xs[i]!;
-        legs.push(leg(p, shape.inverted, this.cfg.partners[p.partner]!.feeBps));
+        legs.push(leg(p, shape.inverted, this.#prep.fees[p.partnerIx]!));
       }
     }
     sortSmall(legs.xs, legs.n, byRateDesc);
@@ -469,7 +490,7 @@ class BatchPricer {
   /** The best leg of a hop from a partner not excluded. */
   #pick(hop: number, excluded: Exclusion): Leg | undefined {
     const legs = this.#hop(hop);
-    for (let i = 0; i < legs.n; i++) if (!excluded.partners.has(legs.xs[i]!.p.partner)) return legs.xs[i]!;
+    for (let i = 0; i < legs.n; i++) if (excluded.out[legs.xs[i]!.p.partnerIx] !== 1) return legs.xs[i]!;
     return undefined;
   }
 
@@ -575,17 +596,15 @@ class BatchPricer {
     let oldestTickUs = Infinity;
     for (let k = -1; k < tierCount; k++) {
       const r = k < 0 ? best : chosen[k];
-      if (r)
-        for (const l of r.legs) {
-          if (l.p.receivedAtUs > tickTs) tickTs = l.p.receivedAtUs;
-          if (l.p.asOfUs < oldestTickUs) oldestTickUs = l.p.asOfUs;
-        }
+      if (!r) continue;
+      tickTs = Math.max(tickTs, r.first.p.receivedAtUs, r.second?.p.receivedAtUs ?? 0);
+      oldestTickUs = Math.min(oldestTickUs, r.first.p.asOfUs, r.second?.p.asOfUs ?? Infinity);
     }
     for (let i = 0; i < tierCount; i++) {
       const t = c.tiers[i]!;
       const r = chosen[i];
       const { parts, factor } = spreadOf(pc, i, this.#closed, this.#volatile);
-      const rate = r ? customerRate(r, factor, c.ratePrecision, tierCount) : null;
+      const rate = r ? customerRate(r, factor, pc, i) : null;
       const route = r ? order.indexOf(chosenAt[i]!) : null;
       const cap = r?.shown!.maxAmount;
       const capped = cap !== undefined && (i < 31 ? (r!.caps & (1 << i)) !== 0 : capsTier(cap, c, i));
@@ -601,7 +620,7 @@ class BatchPricer {
         : capped ? { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo, maxAmount: cap } : { tier: i, spreadBps: parts.totalBps, spread: parts, rate, route, upTo: t.upTo };
     }
     const tiers = sameTiers ? last!.tiers : tierScratch.slice(0, tierCount);
-    const mid = midText(best, c.ratePrecision + 2);
+    const mid = midText(best, pc);
     if (last && routes === last.routes && tiers === last.tiers && mid === last.mid && tickTs === last.tickTs && oldestTickUs === last.oldestTickUs && sameVolatility(volatility, last.volatility))
       return last;
     return (pc.last = volatility
