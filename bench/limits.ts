@@ -50,7 +50,7 @@ export const LIMIT_METRICS: Metric[] = [
 
 export const LIMIT_NOTES = [
   'Lock limit (the limit column of the lock rows): bench/limit-server.ts POST /lock reads the body and does the engine\'s Redis write for a lock (the turn\'s locks in one EVALSHA of engine/scripts/lock-n.lua: SET PXAT per quote, one XADD per batch, with ioredis), answering 201 with a lock-sized body from the reply: no auth, parsing, pricing or metrics. POST /post is the same without Redis.',
-  'Limit rows: the same machine in the same run. HTTP: a bare uWS handler answering GET /hello, loaded with autocannon exactly as GET /healthz is. WS echo: one ws client in the load generator sends a 200-byte frame and waits for it back, over and over. Fan-out: the bare uWS server publishes a quote-shaped frame stamped with `ts` to one topic, measured by the stream clients like the engine.',
+  'Limit rows: the same machine in the same run. HTTP: a bare uWS handler answering GET /hello, loaded with autocannon exactly as GET /healthz is. WS echo: one ws client in the load generator sends a 200-byte frame and waits for it back, over and over. Fan-out: the bare uWS server publishes a quote-shaped frame stamped with `ts` to one topic, evenly spaced, as many a second as the engine published in the measurement just before it at the same subscriber count (the same frame rate), measured by the stream clients like the engine.',
   `The lock write alone: bench/limit-server.ts POST /write runs the lock floor's Redis write with no HTTP per lock, ${WRITE_BATCH} locks to an EVALSHA of lock-n.lua and 4 calls in flight, while nothing else loads the machine: what the write costs Redis when it has a core to itself. The lock rows' Redis figures are the same write with the server and the load generator competing for the two cores.`,
   'Redis: redis-benchmark (a C client, on the load core) with 64 connections and no pipelining; SET on one key, and EVALSHA of engine/scripts/redeem-2.lua for a quote id that does not exist (it answers NOT_FOUND after one HMGET): the cost of a script call round trip, not of a full redeem. The engine auto-pipelines, so it can pass these figures.',
 ];
@@ -97,8 +97,8 @@ export interface LimitRig {
   measure(o: { connections: number; seconds: number; redisRequests: number }): Promise<{ figures: Figures; detail: unknown }>;
   /** The lock floor alone at `connections` (lock figures, as the engine's lockOnly gives them). */
   lockOnly(connections: number, seconds: number): Promise<{ figures: Figures; detail: unknown }>;
-  /** The fan-out floor, measured like the engine's stream. */
-  fanout(o: StreamOptions): Promise<{ figures: Figures; detail: unknown }>;
+  /** The fan-out floor, measured like the engine's stream, publishing `perSec` frames a second (by default the rig's fanoutPerSec). */
+  fanout(o: StreamOptions, perSec?: number): Promise<{ figures: Figures; detail: unknown }>;
   close(): Promise<void>;
 }
 
@@ -108,9 +108,9 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
   });
   mkdirSync(opts.tmp, { recursive: true });
   const prefix = `bench:${randomUUID().slice(0, 8)}:limit:`;
-  const start = (allocProbe = false) => spawnServer({
+  const start = (allocProbe = false, fanoutPerSec = opts.fanoutPerSec) => spawnServer({
     name: 'limit', script: ENTRIES.limit, pinning: opts.pinning, logFile: join(opts.tmp, 'limit-server.log'),
-    env: { FANOUT_PER_SEC: String(opts.fanoutPerSec), REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix }, allocProbe,
+    env: { FANOUT_PER_SEC: String(fanoutPerSec), REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix }, allocProbe,
   });
   const server = await start(true);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
@@ -165,9 +165,9 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
         detail: { hello: http, post: bare.result.figures, lock: lock.result.figures, busy: { post: bare.busy, lock: lock.busy }, waitingForCore: { post: bare.waiting, lock: lock.waiting }, echo: ws, write, set, evalsha },
       };
     },
-    async fanout(o) {
+    async fanout(o, perSec) {
       // A fresh server, as the engine and the peer get: RSS per subscriber is growth from one that never held sockets.
-      const fresh = await start();
+      const fresh = await start(false, perSec);
       try {
         return await measureStream(fresh.base, { ...o, path: '/fanout' });
       } finally {

@@ -71,8 +71,15 @@ let streamGrowth: Series;
 try {
   const options = { seconds: settings.streamSeconds, clientProcesses: settings.clientProcesses, corridor: 'USD-INR' };
   const [first, ...rest] = settings.subscriberLevels;
-  const measure = (system: string, _round: number, subscribers: number) =>
-    system === 'limit' ? limits.fanout({ ...options, subscribers }) : stream.measure(system as 'engine' | 'peer', { ...options, subscribers });
+  // The floor at the engine's frame rate: each round measures the engine first, and the limit publishes as many
+  // frames a second as the engine just did at that subscriber count.
+  const engineRate = new Map<number, number>();
+  const measure = async (system: string, _round: number, subscribers: number) => {
+    if (system === 'limit') return limits.fanout({ ...options, subscribers }, engineRate.get(subscribers));
+    const m = await stream.measure(system as 'engine' | 'peer', { ...options, subscribers });
+    if (system === 'engine' && m.figures.streamPublishedPerSec! > 0) engineRate.set(subscribers, m.figures.streamPublishedPerSec!);
+    return m;
+  };
   const atFirst = await series({ level: 'subscribers', levels: [first!], systems: SYSTEMS, rounds: settings.rounds, log, measure });
   const above = await series({ level: 'subscribers', levels: rest, systems: SYSTEMS, rounds: settings.growthRounds, log, measure });
   streamGrowth = { level: 'subscribers', points: [...atFirst.points, ...above.points] };
@@ -109,7 +116,7 @@ const { path, results } = writeResults({
   name: 'bench', pinning, machine: host, systems: SYSTEMS, metrics, runs, series: { lock: lockGrowth, stream: streamGrowth },
   // A quick run is for development: its results and plots go to the ignored tmp/ folder, not over the committed ones.
   file: (date, commit) => (quick ? `tmp/${date}-${commit}-quick` : `${date}-${commit}`),
-  settings: { ...settings, quick, redisUrl, updates, ticksPerSecond: stream.config.ticksPerSecond, fanoutPerSec: Math.max(1, Math.round(updates / 3)) },
+  settings: { ...settings, quick, redisUrl, updates, ticksPerSecond: stream.config.ticksPerSecond, fanoutPerSec: 'per round, the engine\'s streamPublishedPerSec at the same subscribers' },
   notes: [
     'One process tree: this process is the load generator (autocannon, the WS echo client) and spawns every server and client process.',
     ...LOCK_NOTES, ...STREAM_NOTES, ...LIMIT_NOTES,
