@@ -4,7 +4,8 @@
 //   GET /hello     200 "hello"                                   (HTTP floor, autocannon like the other servers)
 //   WS  /echo      sends every message back as is                (WS round-trip floor)
 //   WS  /fanout    a socket that sends anything joins one topic; the server publishes a quote-shaped frame,
-//                  stamped with `ts` (epoch µs) as the engine does, FANOUT_PER_SEC times a second (fan-out floor)
+//                  stamped with `ts` (epoch µs) as the engine does, FANOUT_PER_SEC times a second, timed as the
+//                  engine's price changes come (fan-out floor; see the publisher below)
 //   POST /post     reads the body, answers 201 with a lock-sized JSON body  (HTTP POST floor)
 //   POST /lock     reads the body, then the engine's Redis write for a lock: the turn's locks batched into one
 //                  EVALSHA of engine/scripts/lock-n.lua (a SET PXAT per quote, one XADD per batch) with
@@ -14,7 +15,8 @@
 //   GET /readyz    200, for the bench runner
 //   GET /metrics   frames published, CPU time and RSS
 //
-// Run as the engine is: PORT, HOST; plus FANOUT_PER_SEC (default 10), and REDIS_URL / REDIS_KEY_PREFIX for /lock.
+// Run as the engine is: PORT, HOST; plus FANOUT_PER_SEC (default 10), FANOUT_STREAMS (default 3), and REDIS_URL /
+// REDIS_KEY_PREFIX for /lock.
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +30,7 @@ if (!String(uws.App).includes('[native code]')) throw new Error('uWebSockets.js 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 const fanoutPerSec = Number(process.env.FANOUT_PER_SEC ?? 10);
+const fanoutStreams = Math.max(1, Number(process.env.FANOUT_STREAMS ?? 3));
 // `ts` from the engine's true clock, as the engine and the stream clients read it: performance.timeOrigin is off
 // the wall clock by up to a millisecond, a random amount per process, which is more than the latencies measured.
 const nowUs = () => systemClock.nowUs();
@@ -130,19 +133,37 @@ const app = uws.App()
   .ws('/echo', { message: (ws, message, isBinary) => void ws.send(message, isBinary) })
   .ws('/fanout', { message: (ws) => void ws.subscribe('quotes'), maxBackpressure: 512 * 1024 });
 
+// The engine publishes a corridor when one of its partners' ticks moves the price, and the synthetic partners
+// tick each pair on its own schedule, every interval drawn from 0.5-1.5x the mean (feeds/synthetic.ts). The floor
+// is timed the same way: FANOUT_STREAMS such schedules (a pair's three partners) sharing FANOUT_PER_SEC, each
+// publishing on its ticks; FANOUT_STREAMS=1 with no jitter would be the evenly spaced best case, which no feed of
+// independent partners gives. Seeded, so runs are alike.
 let seq = 0;
-const publisher = setInterval(() => {
+let seed = 42;
+const jitter = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+const meanMs = (1000 * fanoutStreams) / fanoutPerSec;
+const publish = () => {
   if (app.numSubscribers('quotes') === 0) return;
   const ts = nowUs();
   app.publish('quotes', `{"type":"quote","corridor":"USD-INR","rate":"83.9543","mid":"84.49493","spreadBps":"60","tier":0,"tradeable":true,"seq":${++seq},"ts":${ts},"tickTs":${ts},"configVersion":"c_39c171c7"}`);
   published++;
-}, 1000 / fanoutPerSec);
+};
+const timers = new Set<NodeJS.Timeout>();
+const stream = (firstMs: number) => {
+  const t = setTimeout(() => {
+    timers.delete(t);
+    publish();
+    stream(meanMs * (0.5 + jitter()));
+  }, firstMs);
+  timers.add(t);
+};
+for (let i = 0; i < fanoutStreams; i++) stream(meanMs * jitter());
 
 app.listen(host, port, (socket) => {
   if (!socket) throw new Error(`cannot listen on ${host}:${port}`);
   console.log(`limit server listening on http://${host}:${uws.us_socket_local_port(socket)}`);
   const stop = () => {
-    clearInterval(publisher);
+    for (const t of timers) clearTimeout(t);
     redis?.disconnect();
     uws.us_listen_socket_close(socket);
     process.exit(0);
