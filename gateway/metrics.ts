@@ -71,8 +71,8 @@ export class Metrics {
   readonly #lastAccepted = new Map<string, Map<string, number>>();
   readonly #subscriptions: (() => void)[] = [];
 
-  /** `corridors` says which corridors are tradeable now; `storeUp` whether the quote store answers. */
-  constructor(corridors: () => { id: string; tradeable: boolean }[], storeUp: boolean, build: { commit?: string } = {}) {
+  /** `corridors` says which corridors are tradeable now and which the desk halted; `storeUp` whether the quote store answers. */
+  constructor(corridors: () => { id: string; tradeable: boolean; halted: boolean }[], storeUp: boolean, build: { commit?: string } = {}) {
     collectDefaultMetrics({ register: this.registry });
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
@@ -81,6 +81,13 @@ export class Metrics {
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
         for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
+      },
+    });
+    // Apart from tradeable, so that a halt (the desk's decision, not a fault) does not page: the alert leaves these out.
+    new Gauge({
+      name: 'fx_corridor_halted', help: '1 when the desk halted the corridor (its kill switch): not tradeable by decision', labelNames: ['corridor'], registers: [this.registry],
+      collect() {
+        for (const c of corridors()) this.set({ corridor: c.id }, c.halted ? 1 : 0);
       },
     });
     const lastAccepted = this.#lastAccepted;
