@@ -101,18 +101,15 @@ function decimalText(v: bigint, dp: number, trim: boolean): string {
 }
 
 /**
- * floor(a * b) as a decimal string with dp places, where b is already scaled by 10^dp: a rate times a spread
- * factor rounded down (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product.
+ * floor(a * b), where b is already scaled by 10^dp: the digits of a rate times a spread factor rounded down to dp
+ * places (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product; fixedText makes them text.
  */
-export const productDown = (a: Ratio, b: Ratio, dp: number): string => decimalText(productFloor(a, b), dp, false);
-
-/** floor(a * b): productDown's digits, before they become text. */
 export const productFloor = (a: Ratio, b: Ratio): bigint => (a.n * b.n) / (a.d * b.d);
 
-/** v / 10^dp as text with dp places: productDown's text of productFloor's digits. */
+/** v / 10^dp as text with dp places, trailing zeros kept ("83.5800"). */
 export const fixedText = (v: bigint, dp: number): string => decimalText(v, dp, false);
 
-/** a * 10^dp: a factor made ready for productDown. */
+/** a * 10^dp: a factor made ready for productFloor. */
 export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */

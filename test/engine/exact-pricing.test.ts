@@ -107,6 +107,36 @@ describe('integer pricing', () => {
     expect(boundaries.length).toBeLessThan(20);
   });
 
+  it('equals it batch after batch under one desk as the ticks move, the memos carried between batches', () => {
+    // The worker keeps what it made (parsed ticks by line number, legs, routes, their texts, the last snapshot)
+    // while a config stays in force: here half the streams keep their line from one batch to the next, and the
+    // market state and volatility change as they come.
+    let version = 1_000_000;
+    let tradeable = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+        const { cfg } = scenario(seed, ++version);
+        const keep = prng(seed ^ 0x5bd1e995);
+        const lines = new Map<string, string>();
+        for (let step = 0; step < 12; step++) {
+          const { batch } = scenario((seed + step * 7_919) % 2 ** 31 || 1, version);
+          for (const line of batch.ticks.split('\n')) {
+            const [, partner, pair] = line.split(' ');
+            if (step === 0 || keep() < 0.5) lines.set(`${partner} ${pair}`, line);
+          }
+          const b = { ...batch, ticks: [...lines.values()].join('\n') };
+          const exact = priceBatch(b, cfg);
+          const ref = reference(b, cfg, 'halfEven');
+          agree(exact.corridors, ref.corridors, reference(b, cfg, 'down').corridors, reference(b, cfg, 'up').corridors);
+          expect(exact.heldOut.sort()).toEqual(ref.heldOut.sort());
+          tradeable += exact.corridors.filter((p) => p.tradeable).length;
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(tradeable).toBeGreaterThan(1_000);
+  });
+
   it('is exact where decimal.js rounds 1 / ask just below a boundary', () => {
     // GBP-EUR from EUR/GBP ask 0.3 and nothing else: 1 / 0.3 = 3.333...; decimal.js keeps 40 digits of it.
     // With a 0 bps spread the customer rate is 3.333333 either way; the cross below is where they part:

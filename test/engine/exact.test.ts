@@ -4,7 +4,10 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { bpsFactor, mul, productDown, ratio, ratioIn, scaled, toRounded } from '../../engine/exact.js';
+import { bpsFactor, fixedText, mul, productFloor, ratio, ratioIn, scaled, toRounded, type Ratio } from '../../engine/exact.js';
+
+/** A rate times a spread factor, rounded down to dp places, as text: what the pricer shows as a customer rate. */
+const productDown = (a: Ratio, b: Ratio, dp: number) => fixedText(productFloor(a, b), dp);
 
 const D = Decimal.clone({ precision: 200, toExpPos: 1_000, toExpNeg: -1_000 });
 const exact = (n: bigint, d: bigint) => new D(n.toString()).div(d.toString());
