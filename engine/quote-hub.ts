@@ -59,9 +59,9 @@ export class QuoteHub {
     return this.clock.nowUs() - s.oldestTickUs > maxStalenessMs * 1000 ? undefined : s;
   }
 
-  /** Whether each configured corridor is tradeable now (fresh), and whether the desk halted it, in config order. */
+  /** Whether each configured corridor is tradeable now (fresh and not halted, as the quote desk sees it), and whether the desk halted it, in config order. */
   tradeable(corridors: Readonly<Record<string, { maxStalenessMs: number; halted?: boolean }>>): { id: string; tradeable: boolean; halted: boolean }[] {
-    return Object.entries(corridors).map(([id, c]) => ({ id, tradeable: this.fresh(id, c.maxStalenessMs) !== undefined, halted: c.halted === true }));
+    return Object.entries(corridors).map(([id, c]) => ({ id, tradeable: c.halted !== true && this.fresh(id, c.maxStalenessMs) !== undefined, halted: c.halted === true }));
   }
 
   all(): IterableIterator<CorridorSnapshot> {
