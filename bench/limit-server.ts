@@ -30,7 +30,9 @@ if (!String(uws.App).includes('[native code]')) throw new Error('uWebSockets.js 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 const fanoutPerSec = Number(process.env.FANOUT_PER_SEC ?? 10);
-const fanoutStreams = Math.max(1, Number(process.env.FANOUT_STREAMS ?? 3));
+const fanoutStreams = Number(process.env.FANOUT_STREAMS ?? 3);
+if (!(fanoutPerSec > 0 && Number.isFinite(fanoutPerSec)) || !(Number.isInteger(fanoutStreams) && fanoutStreams >= 1))
+  throw new Error(`FANOUT_PER_SEC must be a positive number and FANOUT_STREAMS a positive integer (got ${process.env.FANOUT_PER_SEC}, ${process.env.FANOUT_STREAMS})`);
 // `ts` from the engine's true clock, as the engine and the stream clients read it: performance.timeOrigin is off
 // the wall clock by up to a millisecond, a random amount per process, which is more than the latencies measured.
 const nowUs = () => systemClock.nowUs();
@@ -137,7 +139,8 @@ const app = uws.App()
 // tick each pair on its own schedule, every interval drawn from 0.5-1.5x the mean (feeds/synthetic.ts). The floor
 // is timed the same way: FANOUT_STREAMS such schedules (a pair's three partners) sharing FANOUT_PER_SEC, each
 // publishing on its ticks; FANOUT_STREAMS=1 with no jitter would be the evenly spaced best case, which no feed of
-// independent partners gives. Seeded, so runs are alike.
+// independent partners gives. Seeded, so runs are alike. Each schedule runs on deadlines (the next one drawn from
+// the last, not from when the publish ended), so the time a publish takes does not lower the rate.
 let seq = 0;
 let seed = 42;
 const jitter = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -149,15 +152,16 @@ const publish = () => {
   published++;
 };
 const timers = new Set<NodeJS.Timeout>();
-const stream = (firstMs: number) => {
+const stream = (at: number) => {
   const t = setTimeout(() => {
     timers.delete(t);
     publish();
-    stream(meanMs * (0.5 + jitter()));
-  }, firstMs);
+    stream(at + meanMs * (0.5 + jitter()));
+  }, Math.max(0, at - performance.now()));
   timers.add(t);
 };
-for (let i = 0; i < fanoutStreams; i++) stream(meanMs * jitter());
+const started = performance.now();
+for (let i = 0; i < fanoutStreams; i++) stream(started + meanMs * jitter());
 
 app.listen(host, port, (socket) => {
   if (!socket) throw new Error(`cannot listen on ${host}:${port}`);

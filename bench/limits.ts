@@ -169,7 +169,8 @@ export async function limitRig(opts: { pinning: Pinning; redisUrl: string; tmp: 
       // A fresh server, as the engine and the peer get: RSS per subscriber is growth from one that never held sockets.
       const fresh = await start(false, perSec);
       try {
-        return await measureStream(fresh.base, { ...o, path: '/fanout' });
+        const m = await measureStream(fresh.base, { ...o, path: '/fanout' });
+        return { ...m, detail: { ...(m.detail as object), fanoutTargetPerSec: perSec ?? opts.fanoutPerSec } };
       } finally {
         await fresh.stop();
       }

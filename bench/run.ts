@@ -73,11 +73,15 @@ try {
   const [first, ...rest] = settings.subscriberLevels;
   // The floor at the engine's frame rate: each round measures the engine first, and the limit publishes as many
   // frames a second as the engine just did at that subscriber count.
-  const engineRate = new Map<number, number>();
-  const measure = async (system: string, _round: number, subscribers: number) => {
-    if (system === 'limit') return limits.fanout({ ...options, subscribers }, engineRate.get(subscribers));
+  const engineRate = new Map<string, number>();
+  const measure = async (system: string, round: number, subscribers: number) => {
+    if (system === 'limit') {
+      const rate = engineRate.get(`${round} ${subscribers}`);
+      if (rate === undefined) log(`no engine publish rate at ${subscribers} subscribers: the floor publishes at its default rate, not the engine's`);
+      return limits.fanout({ ...options, subscribers }, rate);
+    }
     const m = await stream.measure(system as 'engine' | 'peer', { ...options, subscribers });
-    if (system === 'engine' && m.figures.streamPublishedPerSec! > 0) engineRate.set(subscribers, m.figures.streamPublishedPerSec!);
+    if (system === 'engine' && m.figures.streamPublishedPerSec! > 0) engineRate.set(`${round} ${subscribers}`, m.figures.streamPublishedPerSec!);
     return m;
   };
   const atFirst = await series({ level: 'subscribers', levels: [first!], systems: SYSTEMS, rounds: settings.rounds, log, measure });
