@@ -80,6 +80,7 @@ export class Metrics {
     new Gauge({
       name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
       collect() {
+        this.reset(); // a corridor the config no longer has goes from the exposition, not stays at its last value
         for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
       },
     });
@@ -87,6 +88,7 @@ export class Metrics {
     new Gauge({
       name: 'fx_corridor_halted', help: '1 when the desk halted the corridor (its kill switch): not tradeable by decision', labelNames: ['corridor'], registers: [this.registry],
       collect() {
+        this.reset();
         for (const c of corridors()) this.set({ corridor: c.id }, c.halted ? 1 : 0);
       },
     });
