@@ -137,6 +137,29 @@ describe('integer pricing', () => {
     expect(tradeable).toBeGreaterThan(1_000);
   });
 
+  it('reads the partners afresh when the config changes: reordered, one removed, the same ticks', () => {
+    // The worker files a parsed tick under the config's partner index; the same lines under another config must
+    // be filed again, not priced with the last config's indices (a fee, an enabled flag, a limit of another partner).
+    let version = 2_000_000;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+        const { batch, cfg } = scenario(seed, ++version);
+        const entries = Object.entries(cfg.partners);
+        const configs = [
+          cfg,
+          { ...cfg, version: `v${++version}`, partners: Object.fromEntries([...entries].reverse()) },
+          { ...cfg, version: `v${++version}`, partners: Object.fromEntries(entries.slice(1)) },
+          cfg,
+        ];
+        for (const c of configs) {
+          const b = { ...batch, configVersion: c.version };
+          agree(priceBatch(b, c).corridors, reference(b, c, 'halfEven').corridors, reference(b, c, 'down').corridors, reference(b, c, 'up').corridors);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('is exact where decimal.js rounds 1 / ask just below a boundary', () => {
     // GBP-EUR from EUR/GBP ask 0.3 and nothing else: 1 / 0.3 = 3.333...; decimal.js keeps 40 digits of it.
     // With a 0 bps spread the customer rate is 3.333333 either way; the cross below is where they part:

@@ -111,9 +111,11 @@ describe('the quote stream', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(await slowCloses()).toBe(1);
-    // The probe was served while the slow socket backed up, not after it was closed: most of its frames came first.
+    // The probe was served while the slow socket backed up, not after it was closed: its frames came as they were
+    // published (a few rounds of slack for a loaded machine), over enough rounds for that to mean something.
+    expect(probeSeqs.length).toBeGreaterThanOrEqual(10);
     const probeBeforeClose = probe.frames.filter((f) => f.type === 'quote' && f.seq >= probeSeqs[0]!).length;
-    expect(probeBeforeClose).toBeGreaterThanOrEqual(Math.floor(probeSeqs.length / 2));
+    expect(probeBeforeClose).toBeGreaterThanOrEqual(probeSeqs.length - 5);
     (slow.socket as any)._socket.resume();
     await eventually(() => slow.closed, 10_000);
     expect(slow.closed?.code).toBe(4008);
