@@ -18,8 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { projectRoot, validateConfig, type LoadedConfig } from '../config/index.js';
@@ -30,6 +30,8 @@ import { plot } from './lib/index.js';
 const RUNS = Number(process.argv[2] ?? 5) || 5;
 /** `node dist/bench/pricing.js 3 stage`: the stage phase alone, printed, nothing written (for development). */
 const STAGE_ONLY = process.argv[3] === 'stage';
+/** `node dist/bench/pricing.js 9 ab <another build's dist>`: this build's 20-corridor stage against another's (abRuns). */
+const AB_WITH = process.argv[3] === 'ab' ? process.argv[4] : undefined;
 const RUN_MS = 4_000;
 const WARMUP_MS = 1_500;
 const SATURATION_MS = 2_000;
@@ -321,7 +323,26 @@ function git(...args: string[]): string {
   }
 }
 
+/**
+ * This build's and another build's 20-corridor stage (stageRun, 3 000 batches), alternately, a fresh process per
+ * run and the order swapped every round, so drift on the shared host hits both alike; prints the medians. The
+ * other build is a dist folder of another commit (a worktree's `npm run build`).
+ */
+function abRuns(rounds: number, other: string): void {
+  const dirs = [fileURLToPath(new URL('..', import.meta.url)), resolve(other)];
+  const once = (dir: string): ReturnType<typeof stageRun> => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'bench', 'pricing.js')).href)}); console.log(JSON.stringify(m.stageRun(20, m.priceRings(), 3000)))`,
+  ], { encoding: 'utf8' }));
+  const runs = dirs.map(() => [] as ReturnType<typeof stageRun>[]);
+  for (let r = 0; r < rounds; r++) for (const i of r % 2 ? [1, 0] : [0, 1]) runs[i]!.push(once(dirs[i]!));
+  dirs.forEach((dir, i) => {
+    const of = (f: (x: ReturnType<typeof stageRun>) => number) => median(runs[i]!.map(f));
+    process.stdout.write(`${dir}: p50 ${of((x) => x.stageUs.p50)} µs, p99 ${of((x) => x.stageUs.p99)} µs, ${of((x) => x.allocatedKbPerBatch.p50)} KB a batch (medians of ${rounds}; p50 by run ${runs[i]!.map((x) => x.stageUs.p50).join(' ')})\n`);
+  });
+}
+
 async function main(): Promise<void> {
+  if (AB_WITH !== undefined) return abRuns(RUNS, AB_WITH);
   const config = benchConfig();
   const streams = priceRings();
   if (STAGE_ONLY) {
