@@ -152,16 +152,19 @@ const publish = () => {
   published++;
 };
 const timers = new Set<NodeJS.Timeout>();
-const stream = (at: number) => {
+// Intervals come in mirrored pairs (u, then 1 - u): still uniform, and every two add up to twice the mean, so a
+// few seconds' window holds the rate asked for, not one a seeded run's draws happen to lean towards.
+const stream = (at: number, mirror: number | undefined) => {
   const t = setTimeout(() => {
     timers.delete(t);
     publish();
-    stream(at + meanMs * (0.5 + jitter()));
+    const u = mirror ?? jitter();
+    stream(at + meanMs * (0.5 + u), mirror === undefined ? 1 - u : undefined);
   }, Math.max(0, at - performance.now()));
   timers.add(t);
 };
 const started = performance.now();
-for (let i = 0; i < fanoutStreams; i++) stream(started + meanMs * jitter());
+for (let i = 0; i < fanoutStreams; i++) stream(started + meanMs * jitter(), undefined);
 
 app.listen(host, port, (socket) => {
   if (!socket) throw new Error(`cannot listen on ${host}:${port}`);
