@@ -78,7 +78,7 @@ export class Metrics {
     new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
       .set({ version: packageVersion(), commit: build.commit ?? 'unknown', node: process.version }, 1);
     new Gauge({
-      name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route', labelNames: ['corridor'], registers: [this.registry],
+      name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route and is not halted', labelNames: ['corridor'], registers: [this.registry],
       collect() {
         this.reset(); // a corridor the config no longer has goes from the exposition, not stays at its last value
         for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
