@@ -77,21 +77,19 @@ export class Metrics {
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     new Gauge({ name: 'fx_build_info', help: 'The running build: version, commit (FX_COMMIT, or unknown) and Node.js version', labelNames: ['version', 'commit', 'node'], registers: [this.registry] })
       .set({ version: packageVersion(), commit: build.commit ?? 'unknown', node: process.version }, 1);
-    new Gauge({
-      name: 'fx_corridor_tradeable', help: '1 when the corridor has a fresh route and is not halted', labelNames: ['corridor'], registers: [this.registry],
-      collect() {
-        this.reset(); // a corridor the config no longer has goes from the exposition, not stays at its last value
-        for (const c of corridors()) this.set({ corridor: c.id }, c.tradeable ? 1 : 0);
-      },
-    });
-    // Apart from tradeable, so that a halt (the desk's decision, not a fault) does not page: the alert leaves these out.
-    new Gauge({
-      name: 'fx_corridor_halted', help: '1 when the desk halted the corridor (its kill switch): not tradeable by decision', labelNames: ['corridor'], registers: [this.registry],
+    // One gauge per corridor flag, read at scrape time; a corridor the config no longer has leaves the exposition
+    // rather than staying at its last value. Halted apart from tradeable, so that a halt (the desk's decision, not
+    // a fault) does not page: the alert leaves those out.
+    const registry = this.registry;
+    const corridorFlag = (name: string, help: string, flag: 'tradeable' | 'halted') => new Gauge({
+      name, help, labelNames: ['corridor'], registers: [registry],
       collect() {
         this.reset();
-        for (const c of corridors()) this.set({ corridor: c.id }, c.halted ? 1 : 0);
+        for (const c of corridors()) this.set({ corridor: c.id }, c[flag] ? 1 : 0);
       },
     });
+    corridorFlag('fx_corridor_tradeable', '1 when the corridor has a fresh route and is not halted', 'tradeable');
+    corridorFlag('fx_corridor_halted', '1 when the desk halted the corridor (its kill switch): not tradeable by decision', 'halted');
     const lastAccepted = this.#lastAccepted;
     new Gauge({
       name: 'fx_feed_age_seconds', help: 'Time since the last accepted tick, by partner and pair', labelNames: ['partner', 'pair'], registers: [this.registry],

@@ -35,6 +35,14 @@ function reference(batch: Parameters<typeof referencePriceBatch>[0], cfg: Pricin
   return referencePriceBatch(batch, cfg);
 }
 
+/** Prices a batch on integers and checks it against the three references (agree); the priced batch, the half-even reference and the boundary paths. */
+function checked(batch: Parameters<typeof referencePriceBatch>[0], cfg: PricingConfig) {
+  const exact = priceBatch(batch, cfg);
+  const ref = reference(batch, cfg, 'halfEven');
+  const boundaries = agree(exact.corridors, ref.corridors, reference(batch, cfg, 'down').corridors, reference(batch, cfg, 'up').corridors);
+  return { exact, ref, boundaries };
+}
+
 const shipped = loadConfig(defaultConfigPath());
 const mids = shipped.config.synthetic!.mids as Record<string, string>;
 const partners = ['lp-a', 'lp-b', 'lp-c'];
@@ -89,9 +97,8 @@ describe('integer pricing', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
         const { batch, cfg } = scenario(seed, ++version);
-        const exact = priceBatch(batch, cfg);
-        const ref = reference(batch, cfg, 'halfEven');
-        boundaries.push(...agree(exact.corridors, ref.corridors, reference(batch, cfg, 'down').corridors, reference(batch, cfg, 'up').corridors));
+        const { exact, ref, boundaries: at } = checked(batch, cfg);
+        boundaries.push(...at);
         expect(exact.heldOut.sort()).toEqual(ref.heldOut.sort());
         for (const p of exact.corridors) {
           if (p.tradeable) tradeable++;
@@ -125,9 +132,7 @@ describe('integer pricing', () => {
             if (step === 0 || keep() < 0.5) lines.set(`${partner} ${pair}`, line);
           }
           const b = { ...batch, ticks: [...lines.values()].join('\n') };
-          const exact = priceBatch(b, cfg);
-          const ref = reference(b, cfg, 'halfEven');
-          agree(exact.corridors, ref.corridors, reference(b, cfg, 'down').corridors, reference(b, cfg, 'up').corridors);
+          const { exact, ref } = checked(b, cfg);
           expect(exact.heldOut.sort()).toEqual(ref.heldOut.sort());
           tradeable += exact.corridors.filter((p) => p.tradeable).length;
         }
@@ -151,10 +156,7 @@ describe('integer pricing', () => {
           { ...cfg, version: `v${++version}`, partners: Object.fromEntries(entries.slice(1)) },
           cfg,
         ];
-        for (const c of configs) {
-          const b = { ...batch, configVersion: c.version };
-          agree(priceBatch(b, c).corridors, reference(b, c, 'halfEven').corridors, reference(b, c, 'down').corridors, reference(b, c, 'up').corridors);
-        }
+        for (const c of configs) checked({ ...batch, configVersion: c.version }, c);
       }),
       { numRuns: 60 },
     );
