@@ -68,25 +68,29 @@ const redis = process.env.REDIS_URL
   : undefined;
 redis?.defineCommand('fxLock', { lua: readFileSync(new URL('../../engine/scripts/lock-n.lua', import.meta.url), 'utf8') });
 let shard = 0;
-let batch: { keys: string[]; args: (string | number)[]; answer: ((ok: boolean) => void)[] } | undefined;
+let batch: { keys: string[]; records: string[]; lines: string[]; keep: number; answer: ((ok: boolean) => void)[] } | undefined;
 const flush = () => {
   const b = batch;
   if (!b) return; // sent already (/write sends its batches at once)
   batch = undefined;
   shard = (shard + 1) % 16;
-  (redis as unknown as { fxLock: LockScript }).fxLock(b.keys.length, b.keys, b.args).then(() => b.answer.forEach((a) => a(true)), () => b.answer.forEach((a) => a(false)));
+  // lock-n.lua's plain quotes: MAXLEN, keep-until, how many, the joined event lines, then a record each
+  const args = [100_000, b.keep, b.records.length, b.lines.join('\n'), ...b.records];
+  (redis as unknown as { fxLock: LockScript }).fxLock(b.keys.length, b.keys, args).then(() => b.answer.forEach((a) => a(true)), () => b.answer.forEach((a) => a(false)));
 };
 const lock = (answer: (id: string, ok: boolean) => void) => {
   const id = newId(shard);
   if (!batch) {
-    batch = { keys: [`{fx:${shard.toString(16)}}:events`], args: [100_000], answer: [] };
+    batch = { keys: [`{fx:${shard.toString(16)}}:events`], records: [], lines: [], keep: 0, answer: [] };
     setImmediate(flush);
   }
   const exp = Date.now() + 120_000;
   const terms = BODY_HEAD + id + BODY_TAIL;
   batch.keys.push(`{fx:${shard.toString(16)}}:q:${id}`);
-  // the record as the engine writes it (no fingerprint: a lock without an Idempotency-Key), then keep-until and the event line
-  batch.args.push(`L\n${exp}\n"bench"\n\n${terms}`, exp + 60_000, `${id} USD-INR 1000.00 83836.00 ${exp}`);
+  // the record as the engine writes it (no fingerprint: a lock without an Idempotency-Key) and the event line
+  batch.records.push(`L\n${exp}\n"bench"\n\n${terms}`);
+  batch.lines.push(`${id} USD-INR 1000.00 83836.00 ${exp}`);
+  batch.keep = exp + 60_000;
   batch.answer.push((ok) => answer(terms, ok));
 };
 

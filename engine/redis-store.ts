@@ -5,8 +5,8 @@
 // answers) with a short time-out tells a hung Redis from a live one: `up` follows it.
 //
 // Locks are batched per event-loop turn: every lock of one turn joins the batch, and the batch is one
-// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch, three arguments a quote) sent
-// when the turn ends.
+// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch; a quote without an
+// Idempotency-Key is one argument, its record, and the client joins the event lines) sent when the turn ends.
 // On a Redis Cluster (or with shardedBatches) there is one batch per shard, so every script call stays in one
 // slot; a single node has no slots, and one call per turn shares the call's cost among all of the turn's
 // locks. A lock without an Idempotency-Key gets an id in the turn's shard (rotating turn by turn), so a
@@ -56,11 +56,24 @@ export interface RedisStoreOptions {
   shardedBatches?: boolean;
 }
 
-/** The locks of one turn (of one shard, when sharded): lock-n.lua's keys and args, and who waits for each. */
+/** Who waits for a lock. */
+interface Waiting { id: string; body: string; done: LockDone }
+
+/**
+ * The locks of one turn (of one shard, when sharded), in lock-n.lua's two lists: the plain quotes (record each, event
+ * lines joined at send) and those with an Idempotency-Key (record and event line each), and who waits for each.
+ */
 interface LockBatch {
-  keys: string[];
-  args: string[];
-  waiting: { id: string; body: string; done: LockDone }[];
+  events: string;
+  plainKeys: string[];
+  plainRecords: string[];
+  plainLines: string[];
+  plainWaiting: Waiting[];
+  idemKeys: string[];
+  idemArgs: string[];
+  idemWaiting: Waiting[];
+  /** Every record of the batch is kept until the latest expiresAt + retention (epoch ms). */
+  keepUntil: number;
   /** When its first lock joined (performance.now()): the time-out counts from there, waiting behind a batch in flight included. */
   since: number;
 }
@@ -209,17 +222,29 @@ export class RedisQuoteStore implements QuoteStore {
     const slot = this.#sharded ? shard : 0;
     let batch = this.#batches[slot];
     // The batch's event goes to its first quote's shard (on one node, the turn's: its plain locks are there).
-    if (!batch) this.#batches[slot] = batch = { keys: [keys.shardEvents(SHARD_TAGS[shard]!)], args: [this.#eventsMaxLen], waiting: [], since: performance.now() };
-    batch.keys.push(keys.quote(input.id));
-    // Three arguments a quote (lock-n.lua): the script reads the fingerprint from the record.
+    if (!batch) {
+      this.#batches[slot] = batch = {
+        events: keys.shardEvents(SHARD_TAGS[shard]!), keepUntil: 0, since: performance.now(),
+        plainKeys: [], plainRecords: [], plainLines: [], plainWaiting: [], idemKeys: [], idemArgs: [], idemWaiting: [],
+      };
+    }
     const exp = String(input.expiresAtMs);
-    batch.args.push(
-      `L\n${exp}\n${this.#ownerJson(input.owner)}\n${input.idempotency?.fingerprint ?? ''}\n${input.terms}`,
-      String(input.expiresAtMs + this.opts.retentionMs),
-      `${input.id} ${input.corridor} ${input.sendAmount} ${input.receiveAmount} ${exp}`,
-    );
-    batch.waiting.push({ id: input.id, body: input.body, done });
-    if (batch.waiting.length >= MAX_BATCH) {
+    const owner = this.#ownerJson(input.owner);
+    const line = `${input.id} ${input.corridor} ${input.sendAmount} ${input.receiveAmount} ${exp}`;
+    const waiting = { id: input.id, body: input.body, done };
+    if (input.expiresAtMs > batch.keepUntil) batch.keepUntil = input.expiresAtMs;
+    if (input.idempotency) {
+      // the script reads the fingerprint from the record
+      batch.idemKeys.push(keys.quote(input.id));
+      batch.idemArgs.push(`L\n${exp}\n${owner}\n${input.idempotency.fingerprint}\n${input.terms}`, line);
+      batch.idemWaiting.push(waiting);
+    } else {
+      batch.plainKeys.push(keys.quote(input.id));
+      batch.plainRecords.push(`L\n${exp}\n${owner}\n\n${input.terms}`);
+      batch.plainLines.push(line);
+      batch.plainWaiting.push(waiting);
+    }
+    if (batch.plainWaiting.length + batch.idemWaiting.length >= MAX_BATCH) {
       this.#batches[slot] = undefined;
       this.#send(batch);
     } else if (!this.#flushing) {
@@ -243,7 +268,8 @@ export class RedisQuoteStore implements QuoteStore {
   };
 
   #send(batch: LockBatch): void {
-    const { waiting } = batch;
+    // the script's reply names a quote by its key's position: plain quotes first
+    const waiting = batch.plainWaiting.concat(batch.idemWaiting);
     // A batch that waited behind a hung one has used its time already: it fails now rather than a time-out later.
     const leftMs = this.opts.commandTimeoutMs - (performance.now() - batch.since);
     if (leftMs < 1) {
@@ -255,7 +281,10 @@ export class RedisQuoteStore implements QuoteStore {
     const answered = () => {
       if (--this.#inFlight === 0 && this.#deferred) this.#flush();
     };
-    this.#call('lock', () => this.#redis.fxLock(batch.keys.length, batch.keys, batch.args), false, leftMs).then(
+    const m = batch.plainKeys.length;
+    const args = [this.#eventsMaxLen, String(batch.keepUntil + this.opts.retentionMs), String(m), batch.plainLines.join('\n')];
+    const keyList = [batch.events].concat(batch.plainKeys, batch.idemKeys);
+    this.#call('lock', () => this.#redis.fxLock(keyList.length, keyList, args.concat(batch.plainRecords, batch.idemArgs)), false, leftMs).then(
       (reply) => {
         answered();
         // Only the quotes not locked now are named in the reply, by position, in order.

@@ -9,29 +9,39 @@
     'L\n' expiresAt ms '\n' owner (the locking key's name, as JSON) '\n' fingerprint or '' '\n' terms JSON
   (redeem-2.lua rewrites it as 'R\n...' when redeemed).
 
-  KEYS[1]   a shard's lifecycle event stream       {fx:s}:events   (on a Cluster, the quotes' shard)
-  KEYS[2..] each quote's record                    {fx:s}:q:<id>
-  ARGV[1]   event stream MAXLEN (approximate)
-  ARGV[2..] per quote, three each (the fingerprint is read from the record, which carries it):
-            record
-            keep until, epoch ms (expiresAt + retention)
-            event line: '<id> <corridor> <sendAmount> <receiveAmount> <expiresAt ms>'
+  Plain quotes (no Idempotency-Key: a random id, nothing to check) come first and cost one argument each, their
+  record: each argument Redis hands to Lua is a copy, and the client joins their event lines. Every record of
+  the batch is kept until the same time, the batch's latest (its quotes' expiresAt differ by the turn's few ms).
 
-  Returns   a flat list naming only the quotes that were not locked now, by position p (1-based):
+  KEYS[1]       a shard's lifecycle event stream       {fx:s}:events   (on a Cluster, the quotes' shard)
+  KEYS[2..m+1]  the plain quotes' records              {fx:s}:q:<id>
+  KEYS[m+2..]   the quotes with an Idempotency-Key
+  ARGV[1]       event stream MAXLEN (approximate)
+  ARGV[2]       keep until, epoch ms (the batch's latest expiresAt + retention)
+  ARGV[3]       m, the number of plain quotes
+  ARGV[4]       the plain quotes' event lines, joined by '\n' ('' when m is 0); a line:
+                '<id> <corridor> <sendAmount> <receiveAmount> <expiresAt ms>'
+  ARGV[5..m+4]  each plain quote's record
+  ARGV[m+5..]   per quote with an Idempotency-Key, two each: record (its fingerprint is read from it), event line
+
+  Returns   a flat list naming only the quotes that were not locked now, by key position p (KEYS[p + 1]):
             p, 1 (REPLAY), the first lock's body   the key locked this same request before
             p, 2 (IDEMPOTENCY_KEY_REUSED)          the key locked another request
             {} when every quote of the batch was locked
 ]]
+local keep = ARGV[2]
+local m = tonumber(ARGV[3])
+for i = 2, m + 1 do
+  redis.call('SET', KEYS[i], ARGV[i + 3], 'PXAT', keep)
+end
 local out = {}
-local lines = {}
-local p = 0
-for a = 2, #ARGV, 3 do
-  p = p + 1
+local lines = m > 0 and { ARGV[4] } or {}
+local a = m + 5
+for p = m + 1, #KEYS - 1 do
   local record = ARGV[a]
   -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
   local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
-  -- only a lock with an Idempotency-Key has a fingerprint, and only it may find its key's earlier lock
-  local seen = string.byte(record, o + 1) ~= 10 and redis.call('GET', KEYS[p + 1])
+  local seen = redis.call('GET', KEYS[p + 1])
   if seen then
     local fp = string.sub(record, o + 1, string.find(record, '\n', o + 1, true) - 1)
     local st, seenFp, json = string.match(seen, '^(%a)\n%d+\n[^\n]*\n([^\n]*)\n(.*)$')
@@ -43,9 +53,10 @@ for a = 2, #ARGV, 3 do
       out[#out + 1] = p; out[#out + 1] = 1; out[#out + 1] = terms .. ',"status":"locked"}'
     end
   else
-    redis.call('SET', KEYS[p + 1], record, 'PXAT', ARGV[a + 1])
-    lines[#lines + 1] = ARGV[a + 2]
+    redis.call('SET', KEYS[p + 1], record, 'PXAT', keep)
+    lines[#lines + 1] = ARGV[a + 1]
   end
+  a = a + 2
 end
 if #lines > 0 then
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'locked', 'quotes', table.concat(lines, '\n'))

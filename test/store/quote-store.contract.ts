@@ -173,6 +173,28 @@ export function quoteStoreContract(name: string, setup: () => StoreHarness) {
       expect(JSON.parse(await store.get(tries[0]!.id)).rate).toBe('83.9585');
     });
 
+    it('answers each lock of a turn that mixes plain locks with replayed, refused and new Idempotency-Keys', async () => {
+      const { store, now } = h();
+      const seen = `client:mix-${Math.random()}`;
+      const fresh = `client:mix-new-${Math.random()}`;
+      const at = (await now()) + 30_000;
+      const idem = (key: string, fingerprint: string) => ({ idempotency: { key, fingerprint } });
+      const first = await lockIn(store, lockInput(terms(store, {}, seen), at, idem(seen, 'f1')));
+      const plain = [terms(store, { sendAmount: '1.00' }), terms(store, { sendAmount: '2.00' }), terms(store, { sendAmount: '3.00' })];
+      const created = terms(store, { sendAmount: '4.00' }, fresh);
+      const turn = [
+        lockInput(plain[0]!, at), lockInput(terms(store, { rate: '90' }, seen), at, idem(seen, 'f1')), lockInput(plain[1]!, at),
+        lockInput(terms(store, {}, seen), at, idem(seen, 'f2')), lockInput(created, at, idem(fresh, 'f')), lockInput(plain[2]!, at),
+      ];
+      const out = await Promise.allSettled(turn.map((input) => lockIn(store, input)));
+      const own = (i: number) => ({ status: 'fulfilled', value: { body: turn[i]!.body, replayed: false } });
+      expect(out).toEqual([
+        own(0), { status: 'fulfilled', value: { body: first.body, replayed: true } }, own(2),
+        { status: 'rejected', reason: expect.objectContaining({ code: 'idempotency_key_reused' }) }, own(4), own(5),
+      ]);
+      for (const i of [0, 2, 4, 5]) expect(await store.get(turn[i]!.id)).toBe(turn[i]!.body);
+    });
+
     it('redeems exactly once under concurrent redeems with distinct keys', async () => {
       const { t } = await lock();
       const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => redeem({ id: t.id, idempotencyKey: `k${i}`, sendAmount: '1000' })));
