@@ -5,19 +5,15 @@
 
 /**
  * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
- * (n / d as a double, made on first comparison; NaN until then) orders most pairs without a BigInt operation.
+ * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication.
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  key: number;
+  key: bigint | undefined;
 }
 
-/**
- * A double key is n / d within 3 roundings (two conversions, one division: a relative error under 3.4e-16), so
- * keys further apart than this, relatively, order their ratios; closer ones, or NaN, are decided exactly.
- */
-const KEY_TOLERANCE = 1e-15;
+const KEY_DP = 30;
 
 const POW10: bigint[] = [1n];
 export function pow10(k: number): bigint {
@@ -25,7 +21,7 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: NaN });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
@@ -64,15 +60,12 @@ export const half = (a: Ratio): Ratio => of(a.n, a.d * 2n);
 /** 2 / a, for a > 0. */
 export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
 
-/** Sign of a - b: by the keys where they are far enough apart, exactly where they are not. */
+/** Sign of a - b: by the keys where they differ (floor is monotonic), exactly where they do not. */
 export function cmp(a: Ratio, b: Ratio): number {
   if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
-  const ka = a.key === a.key ? a.key : (a.key = Number(a.n) / Number(a.d));
-  const kb = b.key === b.key ? b.key : (b.key = Number(b.n) / Number(b.d));
-  const apart = ka - kb;
-  const bound = KEY_TOLERANCE * Math.max(Math.abs(ka), Math.abs(kb));
-  if (apart > bound) return 1;
-  if (apart < -bound) return -1;
+  const ka = (a.key ??= (a.n * pow10(KEY_DP)) / a.d);
+  const kb = (b.key ??= (b.n * pow10(KEY_DP)) / b.d);
+  if (ka !== kb) return ka > kb ? 1 : -1;
   const x = a.n * b.d;
   const y = b.n * a.d;
   return x > y ? 1 : x < y ? -1 : 0;
@@ -126,7 +119,7 @@ export const toRounded = (a: Ratio, dp: number): string => decimalText(roundedDi
 export function roundedDigits(a: Ratio, dp: number): bigint {
   const scaledN = a.n * pow10(dp);
   const q = scaledN / a.d;
-  const twice = (scaledN % a.d) * 2n;
+  const twice = (scaledN - q * a.d) * 2n;
   return twice > a.d || (twice === a.d && (q & 1n) === 1n) ? q + 1n : q;
 }
 
