@@ -39,10 +39,10 @@ local lines = m > 0 and { ARGV[4] } or {}
 local a = m + 5
 for p = m + 1, #KEYS - 1 do
   local record = ARGV[a]
-  -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
-  local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
   local seen = redis.call('GET', KEYS[p + 1])
   if seen then
+    -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
+    local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
     local fp = string.sub(record, o + 1, string.find(record, '\n', o + 1, true) - 1)
     local st, seenFp, json = string.match(seen, '^(%a)\n%d+\n[^\n]*\n([^\n]*)\n(.*)$')
     if seenFp ~= fp then
