@@ -5,8 +5,9 @@
 // answers) with a short time-out tells a hung Redis from a live one: `up` follows it.
 //
 // Locks are batched per event-loop turn: every lock of one turn joins the batch, and the batch is one
-// EVALSHA of lock-n.lua (a SET PXAT per quote and one `locked` event for the batch; a quote without an
-// Idempotency-Key is one argument, its record, and the client joins the event lines) sent when the turn ends.
+// EVALSHA of lock-n.lua (a SET PXAT per quote, NX GET for one with an Idempotency-Key, and one `locked` event
+// for the batch; a quote without an Idempotency-Key is one argument, its record, and the client joins the
+// event lines) sent when the turn ends.
 // On a Redis Cluster (or with shardedBatches) there is one batch per shard, so every script call stays in one
 // slot; a single node has no slots, and one call per turn shares the call's cost among all of the turn's
 // locks. A lock without an Idempotency-Key gets an id in the turn's shard (rotating turn by turn), so a

@@ -39,7 +39,8 @@ local lines = m > 0 and { ARGV[4] } or {}
 local a = m + 5
 for p = m + 1, #KEYS - 1 do
   local record = ARGV[a]
-  local seen = redis.call('GET', KEYS[p + 1])
+  -- written only where no record is (NX); GET answers the one there, so the check and the write are one command
+  local seen = redis.call('SET', KEYS[p + 1], record, 'NX', 'PXAT', keep, 'GET')
   if seen then
     -- 'L\n' expiresAt '\n' owner '\n' fingerprint '\n' ...: o is the newline after owner
     local o = string.find(record, '\n', string.find(record, '\n', 3, true) + 1, true)
@@ -53,7 +54,6 @@ for p = m + 1, #KEYS - 1 do
       out[#out + 1] = p; out[#out + 1] = 1; out[#out + 1] = terms .. ',"status":"locked"}'
     end
   else
-    redis.call('SET', KEYS[p + 1], record, 'PXAT', keep)
     lines[#lines + 1] = ARGV[a + 1]
   end
   a = a + 2
