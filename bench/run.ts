@@ -1,8 +1,8 @@
 // npm run bench: the engine next to the plain peer and next to the machine's limits, in one process tree, one
 // run and one table; then the cost growth with load, as JSON and PNG plots. `-- --quick` for development.
 //
-//   1. lock, idempotent lock, redeem, GET /healthz       rounds × (engine, peer, limit)   limit: bare uWS + the same
-//      at 64 connections                                                                   Redis write (POST /lock),
+//   1. lock (prebuilt and built requests), idempotent   rounds × (engine, peer, limit)   limit: bare uWS + the same
+//      lock, redeem, GET /healthz at 64 connections                                       Redis write (POST /lock),
 //                                                                                          bare POST, hello, WS echo,
 //                                                                                          redis-benchmark
 //   2. lock throughput and CPU per lock at 16, 64, 256    rounds × (engine, peer, limit)   limit: POST /lock
