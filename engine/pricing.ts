@@ -89,7 +89,8 @@ function numberIn(s: string, from: number, to: number): number {
 
 /**
  * The tick of line `no`: text[from, to) is "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>"
- * (tick-wire.ts). `prev`: the stream's tick before, whose partner and pair strings it takes when they are the same.
+ * (tick-wire.ts). `prev`: the stream's tick before, whose partner and pair strings (and their indices) it takes
+ * when they are the same.
  */
 function parseTick(text: string, from: number, to: number, no: number, prev: ParsedTick | undefined): ParsedTick {
   const partnerEnd = text.indexOf(' ', from);
@@ -105,7 +106,9 @@ function parseTick(text: string, from: number, to: number, no: number, prev: Par
   return {
     no, partner: same ? prev.partner : text.slice(from, partnerEnd), pair: same ? prev.pair : text.slice(partnerEnd + 1, pairEnd),
     seq: numberIn(text, tsEnd + 1, seqEnd), receivedAtUs: numberIn(text, seqEnd + 1, receivedEnd), asOfUs: numberIn(text, receivedEnd + 1, to),
-    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined, filed: undefined, pairIx: -1, partnerIx: -1,
+    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined,
+    // The same partner and pair have the same indices in the same config.
+    filed: same ? prev.filed : undefined, pairIx: same ? prev.pairIx : -1, partnerIx: same ? prev.partnerIx : -1,
   };
 }
 
@@ -490,6 +493,7 @@ class BatchPricer {
   /** The best leg of a hop from a partner not excluded. */
   #pick(hop: number, excluded: Exclusion): Leg | undefined {
     const legs = this.#hop(hop);
+    if (excluded === NO_EXCLUSION) return legs.n > 0 ? legs.xs[0] : undefined;
     for (let i = 0; i < legs.n; i++) if (excluded.out[legs.xs[i]!.p.partnerIx] !== 1) return legs.xs[i]!;
     return undefined;
   }
