@@ -2,18 +2,36 @@
 // crosses and spreads multiply numerators and denominators, comparisons cross-multiply, and rounding to a
 // decimal string happens once, at the end, on the exact value. decimal.js (decimal.ts) is the reference the
 // property tests hold these results to; it rounds 1 / ask to 40 digits where this keeps it exact.
+//
+// Comparisons and roundings decide on a double first: n / d read as a double is within 3 units in the last
+// place of the exact value (Number(bigint) and the division each round once, to nearest), so when the double
+// is further than ERR (about 36 such units, relative) from the decision's boundary (the other value, an
+// integer, half an integer) the exact answer is the same and no BigInt is made. Nearer than that (ties,
+// exact integers, values a double cannot hold) the exact arithmetic decides.
 
 /**
- * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `key`
- * (floor(n / d * 10^KEY_DP), made on first comparison) orders most pairs without a multiplication.
+ * n / d with d > 0; never reduced (the denominators stay products of small factors and powers of ten). `f`: n / d
+ * as a double (approx), made on first use.
  */
 export interface Ratio {
   readonly n: bigint;
   readonly d: bigint;
-  key: bigint | undefined;
+  f: number | undefined;
 }
 
-const KEY_DP = 30;
+/** Relative error allowed for a double made of a few approx values (each within 3 units of 2^-53, relative). */
+const ERR = 4e-15;
+/** Below this the double path is not taken (subnormal doubles lose relative precision). */
+const TINY = 1e-290;
+/** Integers below this are exact in a double, with room for + 1. */
+const EXACT = 2 ** 52;
+
+const approx = (a: Ratio): number => (a.f ??= Number(a.n) / Number(a.d));
+
+/** A whole number as digits are kept: a number when it is exact in one, else a BigInt (the same value, one way). */
+export type Digits = number | bigint;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const digitsOf = (v: bigint): Digits => (v <= SAFE && v >= -SAFE ? Number(v) : v);
 
 const POW10: bigint[] = [1n];
 export function pow10(k: number): bigint {
@@ -21,7 +39,7 @@ export function pow10(k: number): bigint {
   return POW10[k]!;
 }
 
-const of = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
+const of = (n: bigint, d: bigint): Ratio => ({ n, d, f: undefined });
 
 /** A plain decimal string ("84.5", "-2", "0.0001") as an exact ratio n / 10^places. */
 export function ratio(s: string): Ratio {
@@ -60,12 +78,17 @@ export const half = (a: Ratio): Ratio => of(a.n, a.d * 2n);
 /** 2 / a, for a > 0. */
 export const twiceInverse = (a: Ratio): Ratio => of(a.d * 2n, a.n);
 
-/** Sign of a - b: by the keys where they differ (floor is monotonic), exactly where they do not. */
+/** Sign of a - b: by their doubles where those are far enough apart, exactly where they are not. */
 export function cmp(a: Ratio, b: Ratio): number {
   if (a.d === b.d) return a.n > b.n ? 1 : a.n < b.n ? -1 : 0;
-  const ka = (a.key ??= (a.n * pow10(KEY_DP)) / a.d);
-  const kb = (b.key ??= (b.n * pow10(KEY_DP)) / b.d);
-  if (ka !== kb) return ka > kb ? 1 : -1;
+  const fa = approx(a);
+  const fb = approx(b);
+  // NaN or infinite (a value beyond a double) fails both tests and goes to the exact path.
+  const margin = (Math.abs(fa) + Math.abs(fb)) * ERR;
+  if (margin > TINY) {
+    if (fa - fb > margin) return 1;
+    if (fb - fa > margin) return -1;
+  }
   const x = a.n * b.d;
   const y = b.n * a.d;
   return x > y ? 1 : x < y ? -1 : 0;
@@ -79,6 +102,16 @@ export function bpsFactor(bps: string): Ratio {
 
 /** true when x is further than bps from ref (both > 0): |x - ref| * 10000 > bps * ref. */
 export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
+  const fx = approx(x);
+  const fr = approx(ref);
+  const far = Math.abs(fx - fr) * 10_000;
+  const bound = approx(bps) * fr;
+  // The difference of two approx values is off by up to ERR of their sum, which the 10 000 scales.
+  const margin = (fx + fr) * 10_000 * ERR + bound * ERR;
+  if (margin > TINY) {
+    if (far - bound > margin) return true;
+    if (bound - far > margin) return false;
+  }
   const diff = x.n * ref.d - ref.n * x.d;
   return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
 }
@@ -90,8 +123,8 @@ const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));
  * v / 10^dp (v >= 0) as a decimal string with dp places ("83.5800"), or with `trim` without the fraction's
  * trailing zeros ("84", "1.17"). Built from v's digits directly: two or three strings on the way, not six.
  */
-function decimalText(v: bigint, dp: number, trim: boolean): string {
-  const digits = v.toString();
+function decimalText(v: Digits, dp: number, trim: boolean): string {
+  const digits = typeof v === 'number' ? `${v}` : v.toString();
   if (dp === 0) return digits;
   const intLen = digits.length - dp;
   let end = digits.length;
@@ -104,10 +137,18 @@ function decimalText(v: bigint, dp: number, trim: boolean): string {
  * floor(a * b), where b is already scaled by 10^dp: the digits of a rate times a spread factor rounded down to dp
  * places (decimal.js toFixed(dp, ROUND_DOWN)), without a ratio for the product; fixedText makes them text.
  */
-export const productFloor = (a: Ratio, b: Ratio): bigint => (a.n * b.n) / (a.d * b.d);
+export function productFloor(a: Ratio, b: Ratio): Digits {
+  const x = approx(a) * approx(b);
+  if (x > 0 && x < EXACT) {
+    const whole = Math.floor(x);
+    const margin = x * ERR;
+    if (x - whole > margin && whole + 1 - x > margin) return whole;
+  }
+  return digitsOf((a.n * b.n) / (a.d * b.d));
+}
 
 /** v / 10^dp as text with dp places, trailing zeros kept ("83.5800"). */
-export const fixedText = (v: bigint, dp: number): string => decimalText(v, dp, false);
+export const fixedText = (v: Digits, dp: number): string => decimalText(v, dp, false);
 
 /** a * 10^dp: a factor made ready for productFloor. */
 export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
@@ -115,16 +156,28 @@ export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export const toRounded = (a: Ratio, dp: number): string => decimalText(roundedDigits(a, dp), dp, true);
 
+/** Powers of ten that a double holds exactly. */
+const POW10_EXACT = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /** a (>= 0) * 10^dp rounded half-even to an integer: toRounded's digits, before they become text. */
-export function roundedDigits(a: Ratio, dp: number): bigint {
+export function roundedDigits(a: Ratio, dp: number): Digits {
+  if (dp < POW10_EXACT.length) {
+    const x = approx(a) * POW10_EXACT[dp]!;
+    if (x > 0 && x < EXACT) {
+      // Only half an integer decides: a double on the wrong side of a whole number rounds to it all the same.
+      const whole = Math.floor(x);
+      const past = x - whole - 0.5;
+      if (Math.abs(past) > x * ERR) return past > 0 ? whole + 1 : whole;
+    }
+  }
   const scaledN = a.n * pow10(dp);
   const q = scaledN / a.d;
   const twice = (scaledN - q * a.d) * 2n;
-  return twice > a.d || (twice === a.d && (q & 1n) === 1n) ? q + 1n : q;
+  return digitsOf(twice > a.d || (twice === a.d && (q & 1n) === 1n) ? q + 1n : q);
 }
 
 /** roundedDigits' text: toRounded's, for digits already at hand. */
-export const roundedText = (v: bigint, dp: number): string => decimalText(v, dp, true);
+export const roundedText = (v: Digits, dp: number): string => decimalText(v, dp, true);
 
 /** Sorts xs[0, n) in place, stably, without the temporary arrays Array.prototype.sort makes. */
 export function sortSmall<T>(xs: T[], n: number, order: (a: T, b: T) => number): T[] {

@@ -12,7 +12,7 @@
 // shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, div, fartherThan, fixedText, half, inverse, mul, productFloor, ratio, ratioIn, roundedDigits, roundedText, scaled, sortSmall, toRounded, twiceInverse, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, div, fartherThan, fixedText, half, inverse, mul, productFloor, ratio, ratioIn, roundedDigits, roundedText, scaled, sortSmall, toRounded, twiceInverse, type Digits, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -177,9 +177,9 @@ const routeMid = (r: Candidate): Ratio => (r.mid ??= r.second ? mul(midOf(r.firs
  * digits from another route (a rate often stays the same at its precision when a tick moves a leg) have the same
  * string, so the snapshot's parts made of it can stay the same objects too.
  */
-type TextMemo = (Candidate | Ratio | bigint | string | undefined)[];
+type TextMemo = (Candidate | Ratio | Digits | string | undefined)[];
 
-function remember(memo: TextMemo, at: number, r: Candidate, factor: Ratio | undefined, digits: bigint, dp: number, trim: boolean): string {
+function remember(memo: TextMemo, at: number, r: Candidate, factor: Ratio | undefined, digits: Digits, dp: number, trim: boolean): string {
   const text = memo[at + 2] === digits ? (memo[at + 3] as string) : trim ? roundedText(digits, dp) : fixedText(digits, dp);
   memo[at] = r;
   memo[at + 1] = factor;

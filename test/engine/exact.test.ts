@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { bpsFactor, cmp, fixedText, mul, productFloor, ratio, ratioIn, scaled, toRounded, type Ratio } from '../../engine/exact.js';
+import { bpsFactor, cmp, fartherThan, fixedText, mul, productFloor, ratio, ratioIn, roundedDigits, scaled, toRounded, type Ratio } from '../../engine/exact.js';
 
 /** A rate times a spread factor, rounded down to dp places, as text: what the pricer shows as a customer rate. */
 const productDown = (a: Ratio, b: Ratio, dp: number) => fixedText(productFloor(a, b), dp);
@@ -33,7 +33,7 @@ describe('exact ratios', () => {
 
   it('round half-even to at most dp places, dropping trailing zeros, as decimal.js does', () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.bigInt({ min: 1n, max: 10n ** 20n }), fc.integer({ min: 0, max: 12 }), (n, d, dp) => {
-      expect(toRounded({ n, d, key: undefined }, dp)).toBe(exact(n, d).toDecimalPlaces(dp, Decimal.ROUND_HALF_EVEN).toString());
+      expect(toRounded({ n, d, f: undefined }, dp)).toBe(exact(n, d).toDecimalPlaces(dp, Decimal.ROUND_HALF_EVEN).toString());
     }), { numRuns: 3_000 });
     // ties go to the even neighbour; zeros and whole numbers lose their fraction
     expect(['0.125', '0.375', '84.000', '0', '0.0001'].map((s) => toRounded(ratio(s), 2))).toEqual(['0.12', '0.38', '84', '0', '0']);
@@ -42,7 +42,7 @@ describe('exact ratios', () => {
 
   it('order ratios as decimal.js does, far apart, a few units apart or equal', () => {
     const ref = (a: Ratio, b: Ratio) => exact(a.n, a.d).cmp(exact(b.n, b.d));
-    const r = (n: bigint, d: bigint): Ratio => ({ n, d, key: undefined });
+    const r = (n: bigint, d: bigint): Ratio => ({ n, d, f: undefined });
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 40n }), fc.bigInt({ min: 1n, max: 10n ** 30n }), fc.bigInt({ min: 1n, max: 10n ** 30n }),
       fc.bigInt({ min: -3n, max: 3n }), fc.boolean(), (n, d, e, delta, near) => {
         // near: the same value over another denominator, nudged by a few units in the last place
@@ -64,5 +64,48 @@ describe('exact ratios', () => {
     expect(productDown(ratio('84'), scaled(bpsFactor('50'), 4), 4)).toBe('83.5800');
     expect(productDown(ratio('0.0123'), scaled(bpsFactor('5000'), 4), 4)).toBe('0.0061');
     expect(productDown(mul(ratio('1'), ratio('1')), scaled(bpsFactor('0'), 0), 0)).toBe('1');
+  });
+
+  // The double decides only when it is far from the boundary; these sit closer to it than a double can see
+  // (1e-25 relative, against 1.1e-16 for a double's last place), on both sides of it and on it.
+  const tiny = 10n ** 25n;
+  const r = (n: bigint, d: bigint): Ratio => ({ n, d, f: undefined });
+
+  it('round half-even exactly when the value is within a double of half a unit, or of a whole one', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 12 }), fc.constantFrom(-1n, 0n, 1n), fc.constantFrom(0n, 5n),
+      (k, dp, nudge, half) => {
+        // (k + half/10 + nudge/10^25) / 10^dp: on a half or a whole unit of the last place, or a hair either side
+        const d = 10n * tiny * 10n ** BigInt(dp);
+        const n = (k * 10n + half) * tiny + nudge;
+        if (n < 0n) return;
+        const expected = exact(n, d).toDecimalPlaces(dp, Decimal.ROUND_HALF_EVEN).toString();
+        expect(toRounded(r(n, d), dp)).toBe(expected);
+        expect(roundedDigits(r(n, d), dp)).toBe(Number(exact(n, d).times(new D(10).pow(dp)).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toString()));
+      }), { numRuns: 3_000 });
+  });
+
+  it('round a product down exactly when it is within a double of a whole unit', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.constantFrom(-1n, 0n, 1n), fc.integer({ min: 0, max: 8 }), (k, nudge, dp) => {
+      // a * b = k + nudge / 10^25 at dp places, split as (k * 10^25 + nudge) / 10^25 times 10^dp / 10^dp
+      const a = r(k * tiny + nudge, tiny * 10n ** BigInt(dp));
+      const b = r(10n ** BigInt(dp), 1n);
+      expect(productDown(a, b, dp)).toBe(exact(a.n, a.d).toFixed(dp, Decimal.ROUND_DOWN));
+    }), { numRuns: 3_000 });
+  });
+
+  it('tell whether a mid is further than bps from another as decimal.js does, on the bound and a hair either side', () => {
+    const ref = (x: Ratio, m: Ratio, bps: Ratio) =>
+      exact(x.n, x.d).minus(exact(m.n, m.d)).abs().times(10_000).gt(exact(bps.n, bps.d).times(exact(m.n, m.d)));
+    fc.assert(fc.property(decimal(6, 6).filter((s) => !new D(s).isZero()), decimal(3, 2), fc.constantFrom(-1n, 0n, 1n), fc.boolean(), fc.boolean(),
+      (mid, bps, nudge, above, far) => {
+        const m = ratio(mid);
+        const b = ratio(bps);
+        // x = mid * (1 ± bps/10000) exactly, nudged by 1e-25 of a unit; or anywhere within twice the bound
+        const sign = above ? 1n : -1n;
+        const onBound = r(m.n * (b.d * 10_000n + sign * b.n) * tiny + nudge, m.d * b.d * 10_000n * tiny);
+        const x = far ? r(m.n * (b.d * 10_000n + sign * 2n * b.n) + nudge, m.d * b.d * 10_000n) : onBound;
+        if (x.n <= 0n) return;
+        expect(fartherThan(x, m, b)).toBe(ref(x, m, b));
+      }), { numRuns: 3_000 });
   });
 });
