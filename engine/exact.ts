@@ -116,14 +116,28 @@ export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
   return (diff < 0n ? -diff : diff) * 10_000n * bps.d > bps.n * ref.n * x.d;
 }
 
+/** Powers of ten that a double holds exactly. */
+const POW10_EXACT = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 const ZEROS: string[] = [''];
 const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));
 
 /**
  * v / 10^dp (v >= 0) as a decimal string with dp places ("83.5800"), or with `trim` without the fraction's
- * trailing zeros ("84", "1.17"). Built from v's digits directly: two or three strings on the way, not six.
+ * trailing zeros ("84", "1.17").
+ *
+ * Digits a double holds are one string made by the language: v / 10^dp, rounded once to the nearest double, is
+ * within half its last place of the decimal, and that is closer than any other decimal of dp places when v is
+ * below 2^52, so toFixed(dp) writes it; with at most 15 significant digits no shorter decimal rounds to the same
+ * double, so the shortest round trip that String() writes is it, trailing zeros dropped (in plain notation from
+ * 1e-6 up). Other digits are cut from v's text.
  */
 function decimalText(v: Digits, dp: number, trim: boolean): string {
+  if (typeof v === 'number' && v < EXACT && dp < POW10_EXACT.length) {
+    const x = v / POW10_EXACT[dp]!;
+    if (!trim) return x.toFixed(dp);
+    if (v < 1e15 && x >= 1e-6) return `${x}`;
+  }
   const digits = typeof v === 'number' ? `${v}` : v.toString();
   if (dp === 0) return digits;
   const intLen = digits.length - dp;
@@ -155,9 +169,6 @@ export const scaled = (a: Ratio, dp: number): Ratio => of(a.n * pow10(dp), a.d);
 
 /** a (>= 0) rounded half-even to at most dp places, trailing zeros dropped ("84", "1.1737089202"). */
 export const toRounded = (a: Ratio, dp: number): string => decimalText(roundedDigits(a, dp), dp, true);
-
-/** Powers of ten that a double holds exactly. */
-const POW10_EXACT = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /** a (>= 0) * 10^dp rounded half-even to an integer: toRounded's digits, before they become text. */
 export function roundedDigits(a: Ratio, dp: number): Digits {
