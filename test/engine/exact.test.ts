@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { bpsFactor, cmp, fartherThan, fixedText, mul, productFloor, ratio, ratioIn, roundedDigits, scaled, toRounded, type Ratio } from '../../engine/exact.js';
+import { bpsFactor, cmp, fartherThan, fixedText, mul, productFloor, ratio, ratioIn, roundedDigits, roundedText, scaled, toRounded, type Ratio } from '../../engine/exact.js';
 
 /** A rate times a spread factor, rounded down to dp places, as text: what the pricer shows as a customer rate. */
 const productDown = (a: Ratio, b: Ratio, dp: number) => fixedText(productFloor(a, b), dp);
@@ -64,6 +64,17 @@ describe('exact ratios', () => {
     expect(productDown(ratio('84'), scaled(bpsFactor('50'), 4), 4)).toBe('83.5800');
     expect(productDown(ratio('0.0123'), scaled(bpsFactor('5000'), 4), 4)).toBe('0.0061');
     expect(productDown(mul(ratio('1'), ratio('1')), scaled(bpsFactor('0'), 0), 0)).toBe('1');
+  });
+
+  it('write digits as text as decimal.js does, where a double holds them and past that', () => {
+    const edges = [0, 1, 7, 10, 999_999, 999_999_999_999_999, 1e15, 1e15 + 1, 2 ** 52 - 1, 2 ** 52, Number.MAX_SAFE_INTEGER];
+    const digits = fc.oneof(fc.constantFrom(...edges), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 10 ** 7 }));
+    fc.assert(fc.property(digits, fc.integer({ min: 0, max: 24 }), (v, dp) => {
+      const value = new D(v).div(new D(10).pow(dp));
+      expect(fixedText(v, dp)).toBe(value.toFixed(dp));
+      expect(roundedText(v, dp)).toBe(value.toString());
+      expect(roundedText(BigInt(v) * 10n ** 20n, dp + 20)).toBe(value.toString());
+    }), { numRuns: 3_000 });
   });
 
   // The double decides only when it is far from the boundary; these sit closer to it than a double can see
