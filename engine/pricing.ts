@@ -216,15 +216,27 @@ const smaller = (a: string | undefined, b: string | undefined): string | undefin
 /** The route as a corridor's snapshot shows it (with the largest amount all its partners take), made once. */
 function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
   if (r.shownFor === pc) return r.shown!;
-  const c = pc.c;
-  const maxAmount = smaller(c.partnerMaxAmounts[r.first.p.partner], r.second && c.partnerMaxAmounts[r.second.p.partner]);
+  const { maxAmount, caps } = limitOf(pc, r.first.p.partnerIx, r.second ? r.second.p.partnerIx : -1);
   const first = shownLeg(r.first);
   const route: Route = r.second ? { rate: toRounded(r.rate, LEG_DP), legs: [first, shownLeg(r.second)] } : { rate: first.rate, legs: [first] };
   if (maxAmount !== undefined) route.maxAmount = maxAmount;
-  r.caps = 0;
-  if (maxAmount !== undefined) for (let i = 0; i < Math.min(c.tiers.length, 31); i++) if (capsTier(maxAmount, c, i)) r.caps |= 1 << i;
+  r.caps = caps;
   r.shownFor = pc;
   return (r.shown = route);
+}
+
+/** The limit of a route through these partners (second -1: a direct route), worked out once per corridor. */
+function limitOf(pc: PreparedCorridor, first: number, second: number): RouteLimit {
+  const at = first * (pc.partnerIds.length + 1) + second + 1;
+  let limit = pc.limits[at];
+  if (!limit) {
+    const c = pc.c;
+    const maxAmount = smaller(c.partnerMaxAmounts[pc.partnerIds[first]!], second < 0 ? undefined : c.partnerMaxAmounts[pc.partnerIds[second]!]);
+    let caps = 0;
+    if (maxAmount !== undefined) for (let i = 0; i < Math.min(c.tiers.length, 31); i++) if (capsTier(maxAmount, c, i)) caps |= 1 << i;
+    pc.limits[at] = limit = { maxAmount, caps };
+  }
+  return limit;
 }
 
 /** Partners a route may not use for some amount: `out[partnerIx]` is 1 for each. */
@@ -278,6 +290,15 @@ interface PreparedCorridor {
   last: PricedCorridor | undefined;
   /** The texts its snapshot showed last (midText, customerRate). */
   texts: TextMemo;
+  /** Partner ids by index, and the limits of routes through them (limitOf). */
+  partnerIds: string[];
+  limits: (RouteLimit | undefined)[];
+}
+
+/** The largest amount every partner of a route takes, and the tiers it caps (bit i: tier i < 31). */
+interface RouteLimit {
+  maxAmount: string | undefined;
+  caps: number;
 }
 
 interface Prepared {
@@ -351,6 +372,8 @@ function prepare(cfg: PricingConfig): Prepared {
       above: new Map(),
       last: undefined,
       texts: [],
+      partnerIds: ids,
+      limits: [],
     });
   }
   const byPair = Array.from({ length: pairs.size }, () => new List<ParsedTick>());
