@@ -124,19 +124,24 @@ const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));
 
 /**
  * v / 10^dp (v >= 0) as a decimal string with dp places ("83.5800"), or with `trim` without the fraction's
- * trailing zeros ("84", "1.17").
- *
- * Digits a double holds are one string made by the language: v / 10^dp, rounded once to the nearest double, is
- * within half its last place of the decimal, and that is closer than any other decimal of dp places when v is
- * below 2^52, so toFixed(dp) writes it; with at most 15 significant digits no shorter decimal rounds to the same
- * double, so the shortest round trip that String() writes is it, trailing zeros dropped (in plain notation from
- * 1e-6 up). Other digits are cut from v's text.
+ * trailing zeros ("84", "1.17"). Digits a double holds are split into whole and fraction on exact integers (a
+ * remainder and a division with no remainder are exact below 2^53), whose texts the language caches; no double
+ * holds the rate itself. Other digits are cut from v's text.
  */
 function decimalText(v: Digits, dp: number, trim: boolean): string {
-  if (typeof v === 'number' && v < EXACT && dp < POW10_EXACT.length) {
-    const x = v / POW10_EXACT[dp]!;
-    if (!trim) return x.toFixed(dp);
-    if (v < 1e15 && x >= 1e-6) return `${x}`;
+  if (typeof v === 'number' && dp > 0 && dp < POW10_EXACT.length) {
+    let frac = v % POW10_EXACT[dp]!;
+    const whole = (v - frac) / POW10_EXACT[dp]!;
+    let places = dp;
+    if (trim) {
+      if (frac === 0) return `${whole}`;
+      while (frac % 10 === 0) {
+        frac /= 10;
+        places--;
+      }
+    }
+    const text = `${frac}`;
+    return `${whole}.${zeros(places - text.length)}${text}`;
   }
   const digits = typeof v === 'number' ? `${v}` : v.toString();
   if (dp === 0) return digits;
