@@ -23,12 +23,21 @@ const VOL_DP = 40;
 /** More decayed periods than this leave nothing of the old sum worth computing. */
 const MAX_DECAY_PERIODS = 10_000;
 
+/** A partner's quotes of one pair: what its ticks share, the names and their indices in one config. */
+interface Stream {
+  partner: string;
+  pair: string;
+  /** The config whose pair and partner indices `pairIx` and `partnerIx` are (-1: one it does not name). */
+  filed: Prepared | undefined;
+  pairIx: number;
+  partnerIx: number;
+}
+
 /** A tick line (tick-wire.ts) parsed once: its prices as exact ratios. */
 interface ParsedTick {
   /** The line's number. */
   no: number;
-  partner: string;
-  pair: string;
+  s: Stream;
   seq: number;
   receivedAtUs: number;
   asOfUs: number;
@@ -39,10 +48,6 @@ interface ParsedTick {
   /** Its legs, at the bid and at 1 / ask, computed on first use: one tick serves many corridors. */
   bidLeg: Leg | undefined;
   askLeg: Leg | undefined;
-  /** The config whose pair and partner indices `pairIx` and `partnerIx` are (-1: one it does not name). */
-  filed: Prepared | undefined;
-  pairIx: number;
-  partnerIx: number;
 }
 
 /** One tick in one direction, fee included. */
@@ -89,8 +94,7 @@ function numberIn(s: string, from: number, to: number): number {
 
 /**
  * The tick of line `no`: text[from, to) is "<partner> <pair> <bid> <ask> <ts> <seq> <receivedAtUs> <asOfUs>"
- * (tick-wire.ts). `prev`: the stream's tick before, whose partner and pair strings (and their indices) it takes
- * when they are the same.
+ * (tick-wire.ts). `prev`: the stream's tick before, whose stream it shares when the partner and pair are the same.
  */
 function parseTick(text: string, from: number, to: number, no: number, prev: ParsedTick | undefined): ParsedTick {
   const partnerEnd = text.indexOf(' ', from);
@@ -102,13 +106,12 @@ function parseTick(text: string, from: number, to: number, no: number, prev: Par
   const receivedEnd = text.indexOf(' ', seqEnd + 1);
   const bid = ratioIn(text, pairEnd + 1, bidEnd);
   const ask = ratioIn(text, bidEnd + 1, askEnd);
-  const same = prev !== undefined && prev.partner.length === partnerEnd - from && prev.pair.length === pairEnd - partnerEnd - 1 && text.startsWith(prev.partner, from) && text.startsWith(prev.pair, partnerEnd + 1);
+  const was = prev?.s;
+  const same = was !== undefined && was.partner.length === partnerEnd - from && was.pair.length === pairEnd - partnerEnd - 1 && text.startsWith(was.partner, from) && text.startsWith(was.pair, partnerEnd + 1);
   return {
-    no, partner: same ? prev.partner : text.slice(from, partnerEnd), pair: same ? prev.pair : text.slice(partnerEnd + 1, pairEnd),
+    no, s: same ? was : { partner: text.slice(from, partnerEnd), pair: text.slice(partnerEnd + 1, pairEnd), filed: undefined, pairIx: -1, partnerIx: -1 },
     seq: numberIn(text, tsEnd + 1, seqEnd), receivedAtUs: numberIn(text, seqEnd + 1, receivedEnd), asOfUs: numberIn(text, receivedEnd + 1, to),
     bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined,
-    // The same partner and pair have the same indices in the same config.
-    filed: same ? prev.filed : undefined, pairIx: same ? prev.pairIx : -1, partnerIx: same ? prev.partnerIx : -1,
   };
 }
 
@@ -205,7 +208,7 @@ function customerRate(r: Candidate, factor: Ratio, pc: PreparedCorridor, tier: n
 }
 
 /** A route leg as the hub holds it: its tick's time, from which a quote takes the leg's age when it is made. */
-const shownLeg = (l: Leg): RouteLeg => (l.shown ??= { partner: l.p.partner, pair: l.p.pair, rate: toRounded(l.rate, LEG_DP), tickTs: l.p.asOfUs });
+const shownLeg = (l: Leg): RouteLeg => (l.shown ??= { partner: l.p.s.partner, pair: l.p.s.pair, rate: toRounded(l.rate, LEG_DP), tickTs: l.p.asOfUs });
 
 /** Whether a route's limit caps tier i (is below the tier's top). */
 const capsTier = (maxAmount: string, c: PricingCorridorConfig, i: number): boolean => compare(maxAmount, c.tiers[i]!.upTo ?? c.maxAmount) < 0;
@@ -216,7 +219,7 @@ const smaller = (a: string | undefined, b: string | undefined): string | undefin
 /** The route as a corridor's snapshot shows it (with the largest amount all its partners take), made once. */
 function shownRoute(r: Candidate, pc: PreparedCorridor): Route {
   if (r.shownFor === pc) return r.shown!;
-  const { maxAmount, caps } = limitOf(pc, r.first.p.partnerIx, r.second ? r.second.p.partnerIx : -1);
+  const { maxAmount, caps } = limitOf(pc, r.first.p.s.partnerIx, r.second ? r.second.p.s.partnerIx : -1);
   const first = shownLeg(r.first);
   const route: Route = r.second ? { rate: toRounded(r.rate, LEG_DP), legs: [first, shownLeg(r.second)] } : { rate: first.rate, legs: [first] };
   if (maxAmount !== undefined) route.maxAmount = maxAmount;
@@ -447,12 +450,13 @@ class BatchPricer {
       if (end < 0) end = text.length;
       const p = tickAt(text, at, end);
       at = end + 1;
-      if (p.filed !== prep) {
-        p.filed = prep;
-        p.pairIx = prep.pairs.get(p.pair) ?? -1;
-        p.partnerIx = prep.partners.get(p.partner) ?? -1;
+      const s = p.s;
+      if (s.filed !== prep) {
+        s.filed = prep;
+        s.pairIx = prep.pairs.get(s.pair) ?? -1;
+        s.partnerIx = prep.partners.get(s.partner) ?? -1;
       }
-      if (p.pairIx >= 0) prep.byPair[p.pairIx]!.push(p);
+      if (s.pairIx >= 0) prep.byPair[s.pairIx]!.push(p);
     }
     this.#closed = marketClosed(batch.nowMs);
   }
@@ -470,7 +474,7 @@ class BatchPricer {
     const ticks = this.#prep.byPair[slot.pair]!;
     for (let i = 0; i < ticks.n; i++) {
       const p = ticks.xs[i]!;
-      if (p.partnerIx >= 0 && this.#prep.enabled[p.partnerIx] && this.batch.nowMs - p.asOfUs / 1000 <= slot.maxStalenessMs) fresh.push(p);
+      if (p.s.partnerIx >= 0 && this.#prep.enabled[p.s.partnerIx] && this.batch.nowMs - p.asOfUs / 1000 <= slot.maxStalenessMs) fresh.push(p);
     }
     const n = fresh.n;
     if (n < 2) return fresh;
@@ -488,7 +492,7 @@ class BatchPricer {
       const hi = other((n - 1) >> 1);
       const lo = other((n - 2) >> 1);
       const far = fartherThan(p.twiceMid, hi.twiceMid, bps) && (lo === hi || fartherThan(p.twiceMid, lo.twiceMid, bps));
-      if (far) (this.heldOut ??= new Set()).add(`${p.partner} ${p.pair} ${p.seq}`);
+      if (far) (this.heldOut ??= new Set()).add(`${p.s.partner} ${p.s.pair} ${p.seq}`);
       else fresh.push(p);
     }
     return fresh;
@@ -506,7 +510,7 @@ class BatchPricer {
       const ticks = this.#eligibleTicks(shape.slot);
       for (let i = 0; i < ticks.n; i++) {
         const p = ticks.xs[i]!;
-        legs.push(leg(p, shape.inverted, this.#prep.fees[p.partnerIx]!));
+        legs.push(leg(p, shape.inverted, this.#prep.fees[p.s.partnerIx]!));
       }
     }
     sortSmall(legs.xs, legs.n, byRateDesc);
@@ -517,7 +521,7 @@ class BatchPricer {
   #pick(hop: number, excluded: Exclusion): Leg | undefined {
     const legs = this.#hop(hop);
     if (excluded === NO_EXCLUSION) return legs.n > 0 ? legs.xs[0] : undefined;
-    for (let i = 0; i < legs.n; i++) if (excluded.out[legs.xs[i]!.p.partnerIx] !== 1) return legs.xs[i]!;
+    for (let i = 0; i < legs.n; i++) if (excluded.out[legs.xs[i]!.p.s.partnerIx] !== 1) return legs.xs[i]!;
     return undefined;
   }
 
