@@ -62,8 +62,8 @@ interface Leg {
   shown: RouteLeg | undefined;
   /** The direct route on this leg alone, made on first use. */
   direct: Candidate | undefined;
-  /** Two-leg routes starting with this leg (a few: second legs come and go while a first one stays). */
-  crosses: Candidate[] | undefined;
+  /** Two-leg routes starting with this leg, newest first, linked by `next` (a few: second legs come and go while a first one stays). */
+  crosses: Candidate | undefined;
 }
 
 /** A route: one leg, or two through a pivot; with what is made of it once, for as long as its ticks live. */
@@ -77,6 +77,8 @@ interface Candidate {
   shownFor: PreparedCorridor | undefined;
   shown: Route | undefined;
   caps: number;
+  /** The cross made before it on the same first leg. */
+  next: Candidate | undefined;
 }
 
 /** Parses a run of digits as a number (timestamps, seq); anything else as Number() would. */
@@ -153,19 +155,17 @@ function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
   return l;
 }
 
-const candidate = (first: Leg, second: Leg | undefined, rate: Ratio): Candidate => ({
-  first, second, rate, mid: undefined, shownFor: undefined, shown: undefined, caps: 0,
+const candidate = (first: Leg, second: Leg | undefined, rate: Ratio, next: Candidate | undefined): Candidate => ({
+  first, second, rate, mid: undefined, shownFor: undefined, shown: undefined, caps: 0, next,
 });
 
-const directOf = (l: Leg): Candidate => (l.direct ??= candidate(l, undefined, l.rate));
+const directOf = (l: Leg): Candidate => (l.direct ??= candidate(l, undefined, l.rate, undefined));
 
 function crossOf(first: Leg, second: Leg): Candidate {
-  let crosses = first.crosses;
-  if (crosses) for (let i = 0; i < crosses.length; i++) if (crosses[i]!.second === second) return crosses[i]!;
-  if (!crosses || crosses.length >= 16) first.crosses = crosses = [];
-  const c = candidate(first, second, mul(first.rate, second.rate));
-  crosses.push(c);
-  return c;
+  let n = 0;
+  for (let c = first.crosses; c; c = c.next, n++) if (c.second === second) return c;
+  // A list (no array: most first legs make one or two) that a long-lived first leg starts again past 16.
+  return (first.crosses = candidate(first, second, mul(first.rate, second.rate), n < 16 ? first.crosses : undefined));
 }
 
 /** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
