@@ -48,12 +48,16 @@ export function ratio(s: string): Ratio {
   return of(BigInt(s.slice(0, dot) + s.slice(dot + 1)), pow10(s.length - dot - 1));
 }
 
+/** The places of the decimal digitsIn read last: its second result, without an object a call. */
+export let placesRead = 0;
+
 /**
- * The plain decimal s[from, to) as ratio() reads it. Digits that fit a double exactly (below 2^53) are read in
- * place, without the substrings ratio() makes.
+ * The plain decimal s[from, to) as a whole count of 10^-placesRead units, read in place, when a double holds that
+ * count exactly (below 2^53); NaN when it does not (more digits, or not digits and one dot), for ratio() to read.
  */
-export function ratioIn(s: string, from: number, to: number): Ratio {
-  if (to - from > 17) return ratio(s.slice(from, to));
+export function digitsIn(s: string, from: number, to: number): number {
+  placesRead = 0;
+  if (to - from > 17) return NaN;
   let n = 0;
   let places = -1;
   for (let i = from; i < to; i++) {
@@ -62,10 +66,20 @@ export function ratioIn(s: string, from: number, to: number): Ratio {
       n = n * 10 + c;
       if (places >= 0) places++;
     } else if (c === -2 && places < 0) places = 0; // the dot
-    else return ratio(s.slice(from, to));
+    else return NaN;
   }
-  if (n > Number.MAX_SAFE_INTEGER) return ratio(s.slice(from, to));
-  return of(BigInt(n), places > 0 ? pow10(places) : 1n);
+  if (n > Number.MAX_SAFE_INTEGER) return NaN;
+  placesRead = places > 0 ? places : 0;
+  return n;
+}
+
+/** n / 10^places, for a whole n below 2^53 (digitsIn's). */
+export const digitsRatio = (n: number, places: number): Ratio => of(BigInt(n), places > 0 ? pow10(places) : 1n);
+
+/** The plain decimal s[from, to) as ratio() reads it, without the substrings ratio() makes when digitsIn can read it. */
+export function ratioIn(s: string, from: number, to: number): Ratio {
+  const n = digitsIn(s, from, to);
+  return n === n ? digitsRatio(n, placesRead) : ratio(s.slice(from, to));
 }
 
 export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
@@ -117,7 +131,7 @@ export function fartherThan(x: Ratio, ref: Ratio, bps: Ratio): boolean {
 }
 
 /** Powers of ten that a double holds exactly. */
-const POW10_EXACT = Array.from({ length: 23 }, (_, k) => 10 ** k);
+export const POW10_EXACT = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 const ZEROS: string[] = [''];
 const zeros = (k: number): string => (ZEROS[k] ??= '0'.repeat(k));

@@ -12,7 +12,7 @@
 // shows it, until its tick is replaced.
 import { marketClosed } from './market-hours.js';
 import { clamp, compare, decayedSquaredReturns, oneMinusRatio, sumBps, varianceAbove } from './decimal.js';
-import { add, bpsFactor, cmp, div, fartherThan, fixedText, half, inverse, mul, productFloor, ratio, ratioIn, roundedDigits, roundedText, scaled, sortSmall, toRounded, twiceInverse, type Digits, type Ratio } from './exact.js';
+import { add, bpsFactor, cmp, digitsIn, digitsRatio, div, fartherThan, fixedText, half, inverse, mul, placesRead, POW10_EXACT, productFloor, ratio, roundedDigits, roundedText, scaled, sortSmall, toRounded, twiceInverse, type Digits, type Ratio } from './exact.js';
 import type { PricedCorridor, PricingBatch, PricingConfig, PricingCorridorConfig, VolatilityState } from './pricing-messages.js';
 import { legShapes } from './routes.js';
 import type { Route, RouteLeg, SpreadParts, TierPrice, UnavailableReason } from './types.js';
@@ -41,10 +41,17 @@ interface ParsedTick {
   seq: number;
   receivedAtUs: number;
   asOfUs: number;
-  bid: Ratio;
-  ask: Ratio;
-  /** bid + ask: twice the mid, which is all the outlier check needs (it compares ratios). */
-  twiceMid: Ratio;
+  /**
+   * Bid and ask as whole counts of 10^-places, exact numbers below 2^53, on which the outlier check compares ticks
+   * of one pair; NaN when a double cannot hold them, and then `bid` and `ask` are made at once.
+   */
+  bidN: number;
+  askN: number;
+  places: number;
+  /** Bid and ask as exact ratios, and bid + ask (twice the mid, all the outlier check needs), made on first use. */
+  bid: Ratio | undefined;
+  ask: Ratio | undefined;
+  twiceMid: Ratio | undefined;
   /** Its legs, at the bid and at 1 / ask, computed on first use: one tick serves many corridors. */
   bidLeg: Leg | undefined;
   askLeg: Leg | undefined;
@@ -106,14 +113,24 @@ function parseTick(text: string, from: number, to: number, no: number, prev: Par
   const tsEnd = text.indexOf(' ', askEnd + 1);
   const seqEnd = text.indexOf(' ', tsEnd + 1);
   const receivedEnd = text.indexOf(' ', seqEnd + 1);
-  const bid = ratioIn(text, pairEnd + 1, bidEnd);
-  const ask = ratioIn(text, bidEnd + 1, askEnd);
+  let bidN = digitsIn(text, pairEnd + 1, bidEnd);
+  const bidPlaces = placesRead;
+  let askN = digitsIn(text, bidEnd + 1, askEnd);
+  // Both on one scale, so that their sum, and comparisons of it, stay on exact numbers.
+  const places = Math.max(bidPlaces, placesRead);
+  if (places < POW10_EXACT.length) {
+    bidN *= POW10_EXACT[places - bidPlaces]!;
+    askN *= POW10_EXACT[places - placesRead]!;
+  }
+  const inDoubles = bidN + askN <= Number.MAX_SAFE_INTEGER; // false for NaN and for every count past 2^53
   const was = prev?.s;
   const same = was !== undefined && was.partner.length === partnerEnd - from && was.pair.length === pairEnd - partnerEnd - 1 && text.startsWith(was.partner, from) && text.startsWith(was.pair, partnerEnd + 1);
   return {
     no, s: same ? was : { partner: text.slice(from, partnerEnd), pair: text.slice(partnerEnd + 1, pairEnd), filed: undefined, pairIx: -1, partnerIx: -1 },
     seq: numberIn(text, tsEnd + 1, seqEnd), receivedAtUs: numberIn(text, seqEnd + 1, receivedEnd), asOfUs: numberIn(text, receivedEnd + 1, to),
-    bid, ask, twiceMid: add(bid, ask), bidLeg: undefined, askLeg: undefined,
+    bidN: inDoubles ? bidN : NaN, askN: inDoubles ? askN : NaN, places,
+    bid: inDoubles ? undefined : ratio(text.slice(pairEnd + 1, bidEnd)), ask: inDoubles ? undefined : ratio(text.slice(bidEnd + 1, askEnd)),
+    twiceMid: undefined, bidLeg: undefined, askLeg: undefined,
   };
 }
 
@@ -140,6 +157,35 @@ function tickAt(text: string, at: number, end: number): ParsedTick {
   return parsed;
 }
 
+const bidOf = (p: ParsedTick): Ratio => (p.bid ??= digitsRatio(p.bidN, p.places));
+const askOf = (p: ParsedTick): Ratio => (p.ask ??= digitsRatio(p.askN, p.places));
+const twiceMidOf = (p: ParsedTick): Ratio => (p.twiceMid ??= add(bidOf(p), askOf(p)));
+
+/** Orders ticks of a pair by bid + ask: on their counts when both are on one scale in doubles, else exactly. */
+function byTwiceMid(a: ParsedTick, b: ParsedTick): number {
+  if (a.places === b.places) {
+    const x = a.bidN + a.askN;
+    const y = b.bidN + b.askN;
+    if (x <= Number.MAX_SAFE_INTEGER && y <= Number.MAX_SAFE_INTEGER) return x > y ? 1 : x < y ? -1 : 0;
+  }
+  return cmp(twiceMidOf(a), twiceMidOf(b));
+}
+
+/**
+ * Whether x's mid is further than bps from ref's, as fartherThan decides on their twice-mid ratios: on the counts
+ * when every product is a whole number below 2^53 (a double product at or under it is exact), else exactly.
+ */
+function fartherMid(x: ParsedTick, ref: ParsedTick, bps: Prepared): boolean {
+  if (x.places === ref.places) {
+    const tx = x.bidN + x.askN;
+    const tr = ref.bidN + ref.askN;
+    const far = Math.abs(tx - tr) * 10_000 * bps.outlierD;
+    const bound = bps.outlierN * tr;
+    if (tx <= Number.MAX_SAFE_INTEGER && tr <= Number.MAX_SAFE_INTEGER && far <= Number.MAX_SAFE_INTEGER && bound <= Number.MAX_SAFE_INTEGER) return far > bound;
+  }
+  return fartherThan(twiceMidOf(x), twiceMidOf(ref), bps.outlierBps);
+}
+
 const feeFactors = new Map<string, Ratio>();
 const feeFactor = (bps: string): Ratio => feeFactors.get(bps) ?? feeFactors.set(bps, bpsFactor(bps)).get(bps)!;
 
@@ -148,7 +194,7 @@ function leg(p: ParsedTick, inverted: boolean, feeBps: string): Leg {
   const seen = inverted ? p.askLeg : p.bidLeg;
   if (seen && seen.feeBps === feeBps) return seen;
   const fee = feeBps === '0' ? undefined : feeFactor(feeBps);
-  const rate = inverted ? (fee ? div(fee, p.ask) : inverse(p.ask)) : fee ? mul(p.bid, fee) : p.bid;
+  const rate = inverted ? (fee ? div(fee, askOf(p)) : inverse(askOf(p))) : fee ? mul(bidOf(p), fee) : bidOf(p);
   const l: Leg = { p, inverted, feeBps, rate, mid: undefined, shown: undefined, direct: undefined, crosses: undefined };
   if (inverted) p.askLeg = l;
   else p.bidLeg = l;
@@ -169,7 +215,7 @@ function crossOf(first: Leg, second: Leg): Candidate {
 }
 
 /** Mid of a pair quote in the leg's direction: (bid + ask) / 2, inverted as 1 / mid. */
-const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(l.p.twiceMid) : half(l.p.twiceMid));
+const midOf = (l: Leg): Ratio => (l.mid ??= l.inverted ? twiceInverse(twiceMidOf(l.p)) : half(twiceMidOf(l.p)));
 
 /** The mid of a route: the product of its legs' mids. */
 const routeMid = (r: Candidate): Ratio => (r.mid ??= r.second ? mul(midOf(r.first), midOf(r.second)) : midOf(r.first));
@@ -315,6 +361,9 @@ interface Prepared {
   hops: Hop[];
   corridors: Map<string, PreparedCorridor>;
   outlierBps: Ratio;
+  /** Its numerator and denominator as numbers (NaN past 2^53: fartherMid then decides exactly). */
+  outlierN: number;
+  outlierD: number;
   /** This batch's ticks per pair index. */
   byPair: List<ParsedTick>[];
 }
@@ -382,7 +431,9 @@ function prepare(cfg: PricingConfig): Prepared {
   const byPair = Array.from({ length: pairs.size }, () => new List<ParsedTick>());
   const enabled = ids.map((p) => cfg.partners[p]!.enabled);
   const fees = ids.map((p) => cfg.partners[p]!.feeBps);
-  return (prepared = { cfg, pairs, partners, enabled, fees, slots, hops, corridors, outlierBps: ratio(cfg.outlierBps), byPair });
+  const outlierBps = ratio(cfg.outlierBps);
+  const safe = (v: bigint): number => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : NaN);
+  return (prepared = { cfg, pairs, partners, enabled, fees, slots, hops, corridors, outlierBps, outlierN: safe(outlierBps.n), outlierD: safe(outlierBps.d), byPair });
 }
 
 /** The config a batch names, if this worker has it; a batch that carries one installs it. */
@@ -409,7 +460,6 @@ function spreadOf(pc: PreparedCorridor, tier: number, closed: boolean, volatile:
 }
 
 const byRateDesc = (a: { rate: Ratio }, b: { rate: Ratio }) => cmp(b.rate, a.rate);
-const byTwiceMid = (a: ParsedTick, b: ParsedTick) => cmp(a.twiceMid, b.twiceMid);
 
 const unavailable = (corridor: string, reason: UnavailableReason, configVersion: string): PricedCorridor => ({
   corridor, tradeable: false, reason, mid: null, routes: [], tiers: [], tickTs: 0, oldestTickUs: 0, configVersion,
@@ -478,11 +528,11 @@ class BatchPricer {
     }
     const n = fresh.n;
     if (n < 2) return fresh;
-    const bps = this.#prep.outlierBps;
+    const prep = this.#prep;
     for (let i = 0; i < n; i++) sorted[i] = fresh.xs[i]!;
     sortSmall(sorted, n, byTwiceMid);
     // Every distance to a median is at most max - min: when that is inside the bound, no one is an outlier.
-    if (!fartherThan(sorted[n - 1]!.twiceMid, sorted[0]!.twiceMid, bps)) return fresh;
+    if (!fartherMid(sorted[n - 1]!, sorted[0]!, prep)) return fresh;
     // The others of p are `sorted` without p: the median of n - 1 values, around p's place.
     fresh.n = 0;
     for (let i = 0; i < n; i++) {
@@ -491,7 +541,7 @@ class BatchPricer {
       const other = (k: number) => sorted[k < skip ? k : k + 1]!;
       const hi = other((n - 1) >> 1);
       const lo = other((n - 2) >> 1);
-      const far = fartherThan(p.twiceMid, hi.twiceMid, bps) && (lo === hi || fartherThan(p.twiceMid, lo.twiceMid, bps));
+      const far = fartherMid(p, hi, prep) && (lo === hi || fartherMid(p, lo, prep));
       if (far) (this.heldOut ??= new Set()).add(`${p.s.partner} ${p.s.pair} ${p.seq}`);
       else fresh.push(p);
     }

@@ -86,6 +86,25 @@ describe('routes', () => {
     // with one wild partner among three, the two sane ones are both kept
     expect(p.heldOut).toHaveLength(1);
   });
+
+  it('holds out on the bound exactly, however the decimals are written', () => {
+    // lp-a and lp-b: bid + ask = 84.0000 + 84.0200 = 168.0200. 50 bps of it is 0.8401, so lp-c at 168.8601 is on
+    // the bound (kept) and at 168.8602 past it (held out); at 12.5 bps the bound is 0.210025: 168.2300 kept, 168.2301 not.
+    const heldOut = (outlierBps: string, bid: string, ask: string, long = false) => {
+      const pad = (s: string) => (long ? `${s}${'0'.repeat(16)}` : s); // past 17 digits: read as BigInt, not as a double
+      const ticks = [usdInr(pad('84.0000'), pad('84.0200'), 'lp-a'), usdInr(pad('84.0000'), pad('84.0200'), 'lp-b'), usdInr(pad(bid), pad(ask), 'lp-c')];
+      return price(desk((d) => (d.pricing.outlierBps = outlierBps)), ticks, 'USD-INR').heldOut.map((h) => h.split(' ')[0]);
+    };
+    for (const long of [false, true]) {
+      expect(heldOut('50', '84.4200', '84.4401', long)).toEqual([]);
+      expect(heldOut('50', '84.42', '84.4401', long)).toEqual([]); // bid and ask with different places
+      expect(heldOut('50', '84.4200', '84.4402', long)).toEqual(['lp-c']);
+      expect(heldOut('50', '83.5800', '83.5999', long)).toEqual([]); // 0.8401 under: on the bound below
+      expect(heldOut('50', '83.5800', '83.5998', long)).toEqual(['lp-c']);
+      expect(heldOut('12.5', '84.11', '84.1200', long)).toEqual([]);
+      expect(heldOut('12.5', '84.11', '84.1201', long)).toEqual(['lp-c']);
+    }
+  });
 });
 
 describe('spreads', () => {
