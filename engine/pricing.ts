@@ -116,12 +116,11 @@ function parseTick(text: string, from: number, to: number, no: number, prev: Par
   let bidN = digitsIn(text, pairEnd + 1, bidEnd);
   const bidPlaces = placesRead;
   let askN = digitsIn(text, bidEnd + 1, askEnd);
-  // Both on one scale, so that their sum, and comparisons of it, stay on exact numbers.
+  // Both on one scale, so that their sum, and comparisons of it, stay on exact numbers: a product that lands at or
+  // below 2^53 is exact, and one past it fails the check below, which then reads both as ratios.
   const places = Math.max(bidPlaces, placesRead);
-  if (places < POW10_EXACT.length) {
-    bidN *= POW10_EXACT[places - bidPlaces]!;
-    askN *= POW10_EXACT[places - placesRead]!;
-  }
+  bidN *= POW10_EXACT[places - bidPlaces]!;
+  askN *= POW10_EXACT[places - placesRead]!;
   const inDoubles = bidN + askN <= Number.MAX_SAFE_INTEGER; // false for NaN and for every count past 2^53
   const was = prev?.s;
   const same = was !== undefined && was.partner.length === partnerEnd - from && was.pair.length === pairEnd - partnerEnd - 1 && text.startsWith(was.partner, from) && text.startsWith(was.pair, partnerEnd + 1);
