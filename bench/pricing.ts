@@ -249,7 +249,7 @@ function readingCost(): number {
     const grown = getHeapStatistics().used_heap_size - before;
     if (grown >= 0) least = Math.min(least, grown);
   }
-  return least;
+  return Number.isFinite(least) ? least : 0; // every pair cut by a GC: take nothing off rather than everything
 }
 
 /** The pricing stage in this thread: priceBatch over a live book, `batches` times; time and allocation per batch. */
