@@ -76,12 +76,6 @@ export function digitsIn(s: string, from: number, to: number): number {
 /** n / 10^places, for a whole n below 2^53 (digitsIn's). */
 export const digitsRatio = (n: number, places: number): Ratio => of(BigInt(n), places > 0 ? pow10(places) : 1n);
 
-/** The plain decimal s[from, to) as ratio() reads it, without the substrings ratio() makes when digitsIn can read it. */
-export function ratioIn(s: string, from: number, to: number): Ratio {
-  const n = digitsIn(s, from, to);
-  return n === n ? digitsRatio(n, placesRead) : ratio(s.slice(from, to));
-}
-
 export const mul = (a: Ratio, b: Ratio): Ratio => of(a.n * b.n, a.d * b.d);
 /** a / b, for b > 0. */
 export const div = (a: Ratio, b: Ratio): Ratio => of(a.n * b.d, a.d * b.n);

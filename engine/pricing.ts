@@ -171,18 +171,18 @@ function byTwiceMid(a: ParsedTick, b: ParsedTick): number {
 }
 
 /**
- * Whether x's mid is further than bps from ref's, as fartherThan decides on their twice-mid ratios: on the counts
+ * Whether x's mid is further than the config's outlierBps from ref's, as fartherThan decides on their twice-mid ratios: on the counts
  * when every product is a whole number below 2^53 (a double product at or under it is exact), else exactly.
  */
-function fartherMid(x: ParsedTick, ref: ParsedTick, bps: Prepared): boolean {
+function fartherMid(x: ParsedTick, ref: ParsedTick, prep: Prepared): boolean {
   if (x.places === ref.places) {
     const tx = x.bidN + x.askN;
     const tr = ref.bidN + ref.askN;
-    const far = Math.abs(tx - tr) * 10_000 * bps.outlierD;
-    const bound = bps.outlierN * tr;
+    const far = Math.abs(tx - tr) * 10_000 * prep.outlierD;
+    const bound = prep.outlierN * tr;
     if (tx <= Number.MAX_SAFE_INTEGER && tr <= Number.MAX_SAFE_INTEGER && far <= Number.MAX_SAFE_INTEGER && bound <= Number.MAX_SAFE_INTEGER) return far > bound;
   }
-  return fartherThan(twiceMidOf(x), twiceMidOf(ref), bps.outlierBps);
+  return fartherThan(twiceMidOf(x), twiceMidOf(ref), prep.outlierBps);
 }
 
 const feeFactors = new Map<string, Ratio>();
